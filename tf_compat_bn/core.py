@@ -70,7 +70,7 @@ def smart_cond(flag, static, true_fn, false_fn):
   Otherwise builds a `tf.cond` on `flag`, so the choice is made at run time.
   """
   if static is None:
-    return v1.cond(flag, true_fn, false_fn)
+    return tf.cond(flag, true_fn, false_fn)
   return true_fn() if static else false_fn()
 
 

@@ -12,6 +12,7 @@ Subclasses implement `build(input_shape)` (creating variables with
 `add_update`).
 """
 
+import contextlib
 import re
 import weakref
 
@@ -247,7 +248,8 @@ class Layer:
         inputs = tf.convert_to_tensor(inputs)
       if self.input_spec is not None:
         self.input_spec.check(inputs, self._name)
-      with tf.name_scope(vscope.original_name_scope):
+      with tf.name_scope(vscope.original_name_scope), \
+          _all_cond_intermediates_as_outputs():
         if not self.built:
           if self._dtype is None:
             self._dtype = inputs.dtype.base_dtype.name
@@ -265,6 +267,26 @@ class Layer:
 
   def call(self, inputs, **kwargs):
     raise NotImplementedError
+
+
+@contextlib.contextmanager
+def _all_cond_intermediates_as_outputs():
+  """While building a layer, v2 conds output all their intermediates.
+
+  TF does this for every layer it builds (so gradients can reach them), and
+  the extra `cond/Identity_<k>` outputs are part of the graphs users saved;
+  we do the same.  The previous setting is restored afterwards.
+  """
+  try:
+    from tensorflow.python.ops import control_flow_util_v2  # pylint: disable=g-import-not-at-top
+    previous = control_flow_util_v2._EXPERIMENTAL_OUTPUT_ALL_INTERMEDIATES_OVERRIDE  # pylint: disable=protected-access
+  except (ImportError, AttributeError):
+    previous = None
+  v1.experimental.output_all_intermediates(True)
+  try:
+    yield
+  finally:
+    v1.experimental.output_all_intermediates(previous)
 
 
 def _add_to_collection(name, elements):
