@@ -85,7 +85,42 @@ def moments(x, axes, keepdims=False, weights=None):
   """
   if weights is None:
     return tf.nn.moments(x, axes, keepdims=keepdims)
-  return tf.nn.weighted_moments(x, axes, weights, keepdims=keepdims)
+  return _weighted_moments(x, axes, weights, keepdims)
+
+
+def _weighted_moments(x, axes, weights, keepdims):
+  """Two-pass frequency-weighted moments, dividing by one reciprocal.
+
+  Written out (rather than `tf.nn.weighted_moments`, whose newer versions
+  divide with `div_no_nan`) so that the ops and the float rounding are those
+  of the TF 1.x / 2.12 graphs users trained: the mean and the variance are
+  each multiplied by 1 / sum(w).  float16 is computed in float32.
+  """
+  with tf.name_scope('weighted_moments'):
+    x = tf.convert_to_tensor(x, name='x')
+    weights = tf.convert_to_tensor(weights, name='frequency_weights')
+    half = x.dtype == tf.float16
+    if half:
+      x = tf.cast(x, tf.float32)
+    if weights.dtype != x.dtype:
+      weights = tf.cast(weights, x.dtype)
+    weighted_sum = tf.reduce_sum(weights * x, axes, keepdims=True,
+                                 name='weighted_input_sum')
+    # Broadcast the weights to x's shape before summing them.
+    weight_sum = tf.reduce_sum(weights + tf.zeros_like(x), axes,
+                               keepdims=True, name='sum_of_weights')
+    inverse = tf.math.reciprocal(weight_sum, name='inv_weight_sum')
+    mean = tf.multiply(weighted_sum, inverse)
+    distsq = tf.reduce_sum(weights * tf.math.squared_difference(x, mean), axes,
+                           keepdims=True, name='weighted_distsq')
+    variance = tf.multiply(distsq, inverse)
+    if not keepdims:
+      mean = tf.squeeze(mean, axis=axes)
+      variance = tf.squeeze(variance, axis=axes)
+    if half:
+      mean = tf.cast(mean, tf.float16)
+      variance = tf.cast(variance, tf.float16)
+    return mean, variance
 
 
 def normalize(x, mean, variance, offset, scale, epsilon):

@@ -1,0 +1,56 @@
+"""Writes the reference's results to tests/golden/, for the newest-TF tests.
+
+Run under the oracle (TF 2.12.1 + keras 2.12 + tf-slim 1.1.0), where the
+reference APIs still run natively:
+
+    .venv-oracle/bin/python scripts/make_golden.py
+
+For every case in tests/contrib_cases.py it records what `tf_slim.batch_norm`
+builds (structure) and computes (values), and for every bad-input case the
+exception type and message; tests/test_golden.py then checks
+`tf_compat_bn` against these files on whatever TensorFlow it runs on.
+"""
+
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'tests'))
+
+import tensorflow as tf  # noqa: E402
+
+import contrib_cases  # noqa: E402
+import graph_summary  # noqa: E402
+import test_contrib_reference_errors as contrib_errors  # noqa: E402
+
+
+def _write(name, payload):
+  path = os.path.join(ROOT, 'tests', 'golden', name)
+  with open(path, 'w') as f:
+    json.dump(payload, f, indent=1, sort_keys=True)
+    f.write('\n')
+  print(f'wrote {path}')
+
+
+def main():
+  import tf_slim  # pylint: disable=g-import-not-at-top
+  if tf.__version__ != '2.12.1':
+    sys.exit(f'make_golden.py must run under the oracle TF 2.12.1, not '
+             f'{tf.__version__}')
+  cases = []
+  for case in contrib_cases.CASES:
+    structure, values = graph_summary.summarize(
+        case, tf_slim.batch_norm, contrib_cases.make_kwargs)
+    cases.append({'case': case, 'structure': structure,
+                  'values': graph_summary.to_json(values)})
+  errors = {}
+  for name, fn in sorted(contrib_errors.ERROR_CASES.items()):
+    kind, message = contrib_errors._error(fn, tf_slim.batch_norm)  # pylint: disable=protected-access
+    errors[name] = {'type': kind.__name__, 'message': message}
+  _write('contrib.json', {'tensorflow': tf.__version__, 'cases': cases,
+                          'errors': errors})
+
+
+if __name__ == '__main__':
+  main()

@@ -1,0 +1,54 @@
+"""Golden-file tests: ours against the reference's recorded results.
+
+tests/golden/*.json are written by scripts/make_golden.py under TF 2.12.1,
+where the reference still runs; these tests carry that comparison to any
+TensorFlow, in particular the newest, where the reference cannot run.
+"""
+
+import json
+import os
+
+import pytest
+
+import contrib_cases
+import graph_summary
+import test_contrib_reference_errors as contrib_errors
+import tf_compat_bn
+
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'golden')
+
+
+def _load(name):
+  with open(os.path.join(GOLDEN, name)) as f:
+    return json.load(f)
+
+
+CONTRIB = _load('contrib.json')
+CONTRIB_BY_ID = {c['case']['id']: c for c in CONTRIB['cases']}
+
+
+def test_golden_covers_every_case():
+  assert sorted(CONTRIB_BY_ID) == sorted(c['id'] for c in contrib_cases.CASES)
+  assert sorted(CONTRIB['errors']) == sorted(contrib_errors.ERROR_CASES)
+
+
+@pytest.mark.parametrize('case', contrib_cases.CASES, ids=lambda c: c['id'])
+def test_batch_norm_matches_golden(case):
+  golden = CONTRIB_BY_ID[case['id']]
+  assert golden['case'] == case, 'golden file is stale: run make_golden.py'
+  structure, values = graph_summary.summarize(
+      case, tf_compat_bn.batch_norm, contrib_cases.make_kwargs)
+  graph_summary.assert_structure_equal(golden['structure'],
+                                       json.loads(json.dumps(structure)),
+                                       across_versions=True)
+  graph_summary.assert_values_close(golden['values'],
+                                    graph_summary.to_json(values),
+                                    case.get('dtype', 'float32'))
+
+
+@pytest.mark.parametrize('name', sorted(contrib_errors.ERROR_CASES))
+def test_batch_norm_error_matches_golden(name):
+  expected = CONTRIB['errors'][name]
+  kind, message = contrib_errors._error(  # pylint: disable=protected-access
+      contrib_errors.ERROR_CASES[name], tf_compat_bn.batch_norm)
+  assert (kind.__name__, message) == (expected['type'], expected['message'])
