@@ -1,0 +1,79 @@
+"""A small TF1-style graph-mode training program using tf_compat_bn.batch_norm.
+
+It does what legacy code does: placeholders, `batch_norm` with its update
+ops in UPDATE_OPS, the train op under `control_dependencies(UPDATE_OPS)`,
+a Saver checkpoint, and inference from the restored checkpoint in a fresh
+graph.  It prints the moving statistics as they move.
+"""
+
+import os
+import sys
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+import tf_compat_bn
+
+v1 = tf.compat.v1
+
+
+def model(x, is_training):
+  w1 = v1.get_variable('w1', [8, 16],
+                       initializer=v1.glorot_uniform_initializer(seed=1))
+  h = tf_compat_bn.batch_norm(tf.matmul(x, w1), is_training=is_training,
+                              scale=True, decay=0.9, activation_fn=tf.nn.relu,
+                              scope='bn1')
+  w2 = v1.get_variable('w2', [16, 1],
+                       initializer=v1.glorot_uniform_initializer(seed=2))
+  return tf.matmul(h, w2)
+
+
+def main():
+  rng = np.random.RandomState(0)
+  data = rng.normal(3.0, 2.0, size=(256, 8)).astype(np.float32)
+  target = data.sum(axis=1, keepdims=True) * 0.5
+  ckpt = os.path.join(tempfile.mkdtemp(prefix='tf_compat_bn_demo_'), 'model')
+
+  with tf.Graph().as_default():
+    x = v1.placeholder(tf.float32, [None, 8])
+    y = v1.placeholder(tf.float32, [None, 1])
+    training = v1.placeholder_with_default(False, [])
+    pred = model(x, training)
+    loss = tf.reduce_mean(tf.square(pred - y))
+    update_ops = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
+    with tf.control_dependencies(update_ops):
+      train_op = v1.train.AdamOptimizer(0.01).minimize(loss)
+    with v1.variable_scope('bn1', reuse=True):
+      moving_mean = v1.get_variable('moving_mean')
+      moving_variance = v1.get_variable('moving_variance')
+    saver = v1.train.Saver()
+    with v1.Session() as sess:
+      sess.run(v1.global_variables_initializer())
+      print(f'TensorFlow {tf.__version__}; {len(update_ops)} update ops in '
+            'UPDATE_OPS')
+      for step in range(201):
+        batch = rng.randint(0, len(data), 32)
+        _, l = sess.run([train_op, loss], {x: data[batch], y: target[batch],
+                                           training: True})
+        if step % 50 == 0:
+          mm, mv = sess.run([moving_mean, moving_variance])
+          print(f'step {step:3d}  loss {l:9.4f}  moving_mean[:3] '
+                f'{np.round(mm[:3], 3)}  moving_variance[:3] '
+                f'{np.round(mv[:3], 3)}')
+      saver.save(sess, ckpt)
+      expected = sess.run(pred, {x: data[:4]})
+
+  with tf.Graph().as_default():
+    x = v1.placeholder(tf.float32, [None, 8])
+    pred = model(x, False)
+    with v1.Session() as sess:
+      v1.train.Saver().restore(sess, ckpt)
+      restored = sess.run(pred, {x: data[:4]})
+  same = np.allclose(expected, restored, atol=1e-5)
+  print(f'checkpoint {ckpt}: restored inference output matches: {same}')
+  return 0 if same else 1
+
+
+if __name__ == '__main__':
+  sys.exit(main())
