@@ -22,6 +22,8 @@ import tensorflow as tf  # noqa: E402
 
 import contrib_cases  # noqa: E402
 import graph_summary  # noqa: E402
+import layers_api_cases  # noqa: E402
+import layers_cases  # noqa: E402
 import test_contrib_reference_errors as contrib_errors  # noqa: E402
 
 
@@ -33,23 +35,41 @@ def _write(name, payload):
   print(f'wrote {path}')
 
 
+def _summaries(cases, fn, make_kwargs):
+  out = []
+  for case in cases:
+    structure, values = graph_summary.summarize(case, fn, make_kwargs)
+    out.append({'case': case, 'structure': structure,
+                'values': graph_summary.to_json(values)})
+  return out
+
+
 def main():
   import tf_slim  # pylint: disable=g-import-not-at-top
   if tf.__version__ != '2.12.1':
     sys.exit(f'make_golden.py must run under the oracle TF 2.12.1, not '
              f'{tf.__version__}')
-  cases = []
-  for case in contrib_cases.CASES:
-    structure, values = graph_summary.summarize(
-        case, tf_slim.batch_norm, contrib_cases.make_kwargs)
-    cases.append({'case': case, 'structure': structure,
-                  'values': graph_summary.to_json(values)})
+  cases = _summaries(contrib_cases.CASES, tf_slim.batch_norm,
+                     contrib_cases.make_kwargs)
   errors = {}
   for name, fn in sorted(contrib_errors.ERROR_CASES.items()):
     kind, message = contrib_errors._error(fn, tf_slim.batch_norm)  # pylint: disable=protected-access
     errors[name] = {'type': kind.__name__, 'message': message}
   _write('contrib.json', {'tensorflow': tf.__version__, 'cases': cases,
                           'errors': errors})
+
+  layer_cls = tf.compat.v1.layers.BatchNormalization
+  layer_fn = tf.compat.v1.layers.batch_normalization
+  _write('layers.json', {
+      'tensorflow': tf.__version__,
+      'cases': _summaries(layers_cases.CASES,
+                          lambda x, **kw: layer_fn(x, **kw),
+                          layers_cases.make_kwargs),
+      'api': {c['id']: layers_api_cases.describe(layer_cls, c)
+              for c in layers_api_cases.API_CASES},
+      'errors': {name: layers_api_cases.error_of(name, layer_cls, layer_fn)
+                 for name in sorted(layers_api_cases.ERROR_CASES)},
+  })
 
 
 if __name__ == '__main__':

@@ -10,8 +10,12 @@ import os
 
 import pytest
 
+import numpy as np
+
 import contrib_cases
 import graph_summary
+import layers_api_cases
+import layers_cases
 import test_contrib_reference_errors as contrib_errors
 import tf_compat_bn
 
@@ -25,25 +29,60 @@ def _load(name):
 
 CONTRIB = _load('contrib.json')
 CONTRIB_BY_ID = {c['case']['id']: c for c in CONTRIB['cases']}
+LAYERS = _load('layers.json')
+LAYERS_BY_ID = {c['case']['id']: c for c in LAYERS['cases']}
 
 
 def test_golden_covers_every_case():
   assert sorted(CONTRIB_BY_ID) == sorted(c['id'] for c in contrib_cases.CASES)
   assert sorted(CONTRIB['errors']) == sorted(contrib_errors.ERROR_CASES)
+  assert sorted(LAYERS_BY_ID) == sorted(c['id'] for c in layers_cases.CASES)
+  assert sorted(LAYERS['api']) == sorted(
+      c['id'] for c in layers_api_cases.API_CASES)
+  assert sorted(LAYERS['errors']) == sorted(layers_api_cases.ERROR_CASES)
 
 
-@pytest.mark.parametrize('case', contrib_cases.CASES, ids=lambda c: c['id'])
-def test_batch_norm_matches_golden(case):
-  golden = CONTRIB_BY_ID[case['id']]
+def _check_case(golden, case, fn, make_kwargs):
   assert golden['case'] == case, 'golden file is stale: run make_golden.py'
-  structure, values = graph_summary.summarize(
-      case, tf_compat_bn.batch_norm, contrib_cases.make_kwargs)
+  structure, values = graph_summary.summarize(case, fn, make_kwargs)
   graph_summary.assert_structure_equal(golden['structure'],
                                        json.loads(json.dumps(structure)),
                                        across_versions=True)
   graph_summary.assert_values_close(golden['values'],
                                     graph_summary.to_json(values),
                                     case.get('dtype', 'float32'))
+
+
+@pytest.mark.parametrize('case', contrib_cases.CASES, ids=lambda c: c['id'])
+def test_batch_norm_matches_golden(case):
+  _check_case(CONTRIB_BY_ID[case['id']], case, tf_compat_bn.batch_norm,
+              contrib_cases.make_kwargs)
+
+
+@pytest.mark.parametrize('case', layers_cases.CASES, ids=lambda c: c['id'])
+def test_batch_normalization_matches_golden(case):
+  _check_case(LAYERS_BY_ID[case['id']], case,
+              tf_compat_bn.batch_normalization, layers_cases.make_kwargs)
+
+
+@pytest.mark.parametrize('case', layers_api_cases.API_CASES,
+                         ids=lambda c: c['id'])
+def test_layer_surface_matches_golden(case):
+  expected = dict(LAYERS['api'][case['id']])
+  actual = json.loads(json.dumps(layers_api_cases.describe(
+      tf_compat_bn.BatchNormalization, case)))
+  ref_values, our_values = expected.pop('values'), actual.pop('values')
+  for key in expected:
+    assert actual[key] == expected[key], key
+  for e, a in zip(ref_values, our_values):
+    np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('name', sorted(layers_api_cases.ERROR_CASES))
+def test_layers_error_matches_golden(name):
+  actual = layers_api_cases.error_of(name, tf_compat_bn.BatchNormalization,
+                                     tf_compat_bn.batch_normalization)
+  assert actual == LAYERS['errors'][name]
 
 
 @pytest.mark.parametrize('name', sorted(contrib_errors.ERROR_CASES))
