@@ -13,6 +13,7 @@ exception type and message; tests/test_golden.py then checks
 
 import json
 import os
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,6 +71,13 @@ def main():
       'errors': {name: layers_api_cases.error_of(name, layer_cls, layer_fn)
                  for name in sorted(layers_api_cases.ERROR_CASES)},
   })
+
+  # TF1 behaviour is process-wide: the runner does it in a child process.
+  path = os.path.join(ROOT, 'tests', 'golden', 'tf1.json')
+  subprocess.run([sys.executable, os.path.join(ROOT, 'tests',
+                                               'tf1_mode_runner.py'),
+                  'reference', path], check=True)
+  print(f'wrote {path}')
 
 
 if __name__ == '__main__':
