@@ -25,6 +25,7 @@ import contrib_cases  # noqa: E402
 import graph_summary  # noqa: E402
 import layers_api_cases  # noqa: E402
 import layers_cases  # noqa: E402
+import slim_cases  # noqa: E402
 import test_contrib_reference_errors as contrib_errors  # noqa: E402
 
 
@@ -71,6 +72,10 @@ def main():
       'errors': {name: layers_api_cases.error_of(name, layer_cls, layer_fn)
                  for name in sorted(layers_api_cases.ERROR_CASES)},
   })
+
+  slim_fn = slim_cases.function_for(tf_slim.batch_norm)
+  _write('slim.json', {s['case']['id']: s for s in _summaries(
+      slim_cases.CASES, slim_fn, slim_cases.make_kwargs)})
 
   # TF1 behaviour is process-wide: the runner does it in a child process.
   path = os.path.join(ROOT, 'tests', 'golden', 'tf1.json')

@@ -84,7 +84,9 @@ def build(case, fn, make_kwargs):
     kwargs = make_kwargs(case, x, flag)
     y = _call(case, fn, x, kwargs)
     rng = np.random.RandomState(7)
-    w = tf.constant(rng.normal(size=shape).astype(np.float32))
+    w = tf.constant(rng.normal(size=y.shape.as_list()).astype(np.float32)
+                    if y.shape.is_fully_defined() else
+                    rng.normal(size=shape).astype(np.float32))
     loss = tf.reduce_sum(tf.cast(y, tf.float32) * w)
     trainable = v1.trainable_variables()
     grads = tf.gradients(loss, [x] + trainable)
