@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
 import tensorflow as tf  # noqa: E402
 
+import checkpoint_layouts  # noqa: E402
 import contrib_cases  # noqa: E402
 import graph_summary  # noqa: E402
 import layers_api_cases  # noqa: E402
@@ -30,7 +31,7 @@ import test_contrib_reference_errors as contrib_errors  # noqa: E402
 
 
 def _write(name, payload):
-  path = os.path.join(ROOT, 'tests', 'golden', name)
+  path = os.path.normpath(os.path.join(ROOT, 'tests', 'golden', name))
   with open(path, 'w') as f:
     json.dump(payload, f, indent=1, sort_keys=True)
     f.write('\n')
@@ -72,6 +73,11 @@ def main():
       'errors': {name: layers_api_cases.error_of(name, layer_cls, layer_fn)
                  for name in sorted(layers_api_cases.ERROR_CASES)},
   })
+
+  for layout_id in sorted(checkpoint_layouts.LAYOUTS):
+    layout = checkpoint_layouts.checkpoint_layout(layout_id, tf_slim.batch_norm,
+                                                  layer_fn)
+    _write(os.path.join('..', 'checkpoints', layout_id + '.json'), layout)
 
   slim_fn = slim_cases.function_for(tf_slim.batch_norm)
   _write('slim.json', {s['case']['id']: s for s in _summaries(
