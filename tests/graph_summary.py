@@ -80,7 +80,7 @@ def build(case, fn, make_kwargs):
     flag = {'python_true': True, 'python_false': False,
             'const_true': tf.constant(True), 'const_false': tf.constant(False),
             'placeholder': v1.placeholder(tf.bool, [], name='is_training'),
-            }[flag_kind]
+            'none': None}[flag_kind]
     kwargs = make_kwargs(case, x, flag)
     y = _call(case, fn, x, kwargs)
     rng = np.random.RandomState(7)

@@ -16,6 +16,8 @@ CASES = [
     _case('rank4_default_inference', NHWC4, flag='python_false'),
     _case('rank4_placeholder', NHWC4, flag='placeholder'),
     _case('rank4_const_true', NHWC4, flag='const_true'),
+    _case('rank4_flag_none_learning_phase', NHWC4, flag='none'),
+    _case('rank2_flag_none_learning_phase', [8, 3], flag='none'),
     _case('rank4_axis1', [4, 2, 3, 3], kwargs=dict(axis=1)),
     _case('rank4_axis1_placeholder', [4, 2, 3, 3], flag='placeholder',
           kwargs=dict(axis=1)),

@@ -6,10 +6,10 @@ implementation restores by name into a graph built by the other and gives
 the same inference output.
 """
 
-import numpy as np
 import pytest
 import tensorflow as tf
 
+import checkpoint_roundtrip
 import tf_compat_bn
 
 pytestmark = pytest.mark.reference
@@ -87,34 +87,8 @@ CHECKPOINT_CASES = {
 }
 
 
-def _train_and_save(bn, shape, kwargs, path, data):
-  kwargs = dict(kwargs)
-  dtype = kwargs.pop('dtype', 'float32')
-  with tf.Graph().as_default():
-    x = v1.placeholder(dtype, shape)
-    training = v1.placeholder(tf.bool, [])
-    y = bn(x, is_training=training, **kwargs)
-    loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
-    with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
-      train = v1.train.GradientDescentOptimizer(0.05).minimize(loss)
-    saver = v1.train.Saver()
-    with v1.Session() as sess:
-      sess.run(v1.global_variables_initializer())
-      for _ in range(3):
-        sess.run(train, {x: data, training: True})
-      saver.save(sess, path)
-      return sess.run(y, {x: data, training: False})
-
-
-def _restore_and_infer(bn, shape, kwargs, path, data):
-  kwargs = dict(kwargs)
-  dtype = kwargs.pop('dtype', 'float32')
-  with tf.Graph().as_default():
-    x = v1.placeholder(dtype, shape)
-    y = bn(x, is_training=False, **kwargs)
-    with v1.Session() as sess:
-      v1.train.Saver().restore(sess, path)
-      return sess.run(y, {x: data})
+def _contrib_call(batch_norm):
+  return lambda x, training, **kw: batch_norm(x, is_training=training, **kw)
 
 
 @pytest.mark.parametrize('name', sorted(CHECKPOINT_CASES))
@@ -122,14 +96,8 @@ def _restore_and_infer(bn, shape, kwargs, path, data):
                                        'ours_to_reference'])
 def test_checkpoint_cross_restore(name, direction, tmp_path):
   shape, kwargs = CHECKPOINT_CASES[name]
-  data = np.random.RandomState(3).normal(1.0, 2.0, shape).astype(
-      kwargs.get('dtype', 'float32'))
-  writer, reader = _reference(), tf_compat_bn.batch_norm
+  writer = _contrib_call(_reference())
+  reader = _contrib_call(tf_compat_bn.batch_norm)
   if direction == 'ours_to_reference':
     writer, reader = reader, writer
-  path = str(tmp_path / 'model.ckpt')
-  expected = _train_and_save(writer, shape, kwargs, path, data)
-  restored = _restore_and_infer(reader, shape, kwargs, path, data)
-  tol = 1e-2 if kwargs.get('dtype') == 'float16' else 1e-5
-  np.testing.assert_allclose(restored.astype(np.float64),
-                             expected.astype(np.float64), rtol=tol, atol=tol)
+  checkpoint_roundtrip.cross_restore(writer, reader, shape, kwargs, tmp_path)

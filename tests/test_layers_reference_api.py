@@ -6,6 +6,7 @@ The reference is tf.compat.v1.layers.BatchNormalization / batch_normalization.
 import numpy as np
 import pytest
 
+import checkpoint_roundtrip
 import layers_api_cases
 import tf_compat_bn
 
@@ -38,3 +39,31 @@ def test_same_error_as_reference(name):
   actual = layers_api_cases.error_of(name, tf_compat_bn.BatchNormalization,
                                      tf_compat_bn.batch_normalization)
   assert actual == expected
+
+
+CHECKPOINT_CASES = {
+    'fused': ([4, 3, 3, 2], {}),
+    'non_fused_axis1': ([4, 2, 3, 3], {'axis': 1, 'fused': False}),
+    'rank2': ([8, 3], {}),
+    'multi_axis': ([4, 5, 3, 2], {'axis': [1, 3]}),
+    'renorm': ([8, 3], {'renorm': True}),
+    'virtual_batch': ([8, 3], {'virtual_batch_size': 2}),
+    'float16': ([4, 3, 3, 2], {'dtype': 'float16'}),
+}
+
+
+def _layers_call(batch_normalization):
+  return lambda x, training, **kw: batch_normalization(x, training=training,
+                                                       **kw)
+
+
+@pytest.mark.parametrize('name', sorted(CHECKPOINT_CASES))
+@pytest.mark.parametrize('direction', ['reference_to_ours',
+                                       'ours_to_reference'])
+def test_checkpoint_cross_restore(name, direction, tmp_path):
+  shape, kwargs = CHECKPOINT_CASES[name]
+  writer = _layers_call(_reference()[1])
+  reader = _layers_call(tf_compat_bn.batch_normalization)
+  if direction == 'ours_to_reference':
+    writer, reader = reader, writer
+  checkpoint_roundtrip.cross_restore(writer, reader, shape, kwargs, tmp_path)

@@ -358,13 +358,17 @@ def _compose(scale, offset, then_scale, then_offset):
 
 
 def _learning_phase():
-  """The graph's `keras_learning_phase` flag (False unless fed)."""
+  """The graph's `keras_learning_phase` flag (False unless fed).
+
+  `training=None` means "the learning phase", as in TF1 graphs built with
+  tf.layers: one bool placeholder per graph, defaulting to False.
+  """
   graph = v1.get_default_graph()
   found = [op for op in graph.get_operations()
            if op.name == 'keras_learning_phase']
   if found:
     return found[0].outputs[0]
-  with tf.name_scope(None):
+  with graph.name_scope(None):
     return v1.placeholder_with_default(False, shape=(),
                                        name='keras_learning_phase')
 
