@@ -12,6 +12,9 @@ setuptools.setup(
     packages=["tf_compat_bn"],
     python_requires=">=3.9",
     install_requires=["tensorflow>=2.12"],
+    entry_points={
+        "console_scripts": ["tf-compat-bn = tf_compat_bn.__main__:main"],
+    },
     extras_require={
         "test": ["pytest", "absl-py", "tf-slim==1.1.0"],
     },

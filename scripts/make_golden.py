@@ -83,6 +83,17 @@ def main():
   _write('slim.json', {s['case']['id']: s for s in _summaries(
       slim_cases.CASES, slim_fn, slim_cases.make_kwargs)})
 
+  # tf_slim's nets tests, run natively: the baseline test_slim_nets.py
+  # holds ours to under install().
+  nets = {}
+  for module in ('resnet_v1_test', 'resnet_v2_test', 'inception_v2_test',
+                 'inception_v3_test'):
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'tests', 'slim_nets_runner.py'),
+         'native', module], check=True, capture_output=True, text=True)
+    nets[module] = json.loads(out.stdout.strip().splitlines()[-1])
+  _write('slim_nets.json', nets)
+
   # TF1 behaviour is process-wide: the runner does it in a child process.
   path = os.path.join(ROOT, 'tests', 'golden', 'tf1.json')
   subprocess.run([sys.executable, os.path.join(ROOT, 'tests',

@@ -16,7 +16,7 @@ for name in "${envs[@]}"; do
   stamp="$venv/.requirements.sha256"
   want="$(sha256sum "$req" | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    "$venv/bin/pip" install --quiet --no-deps --no-build-isolation -e "$ROOT" >/dev/null
+    "$venv/bin/pip" install --quiet --no-deps --no-build-isolation -e "$ROOT" >/dev/null 2>&1
     echo "[setup_envs] $name: up to date"
     continue
   fi

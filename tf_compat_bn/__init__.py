@@ -9,6 +9,12 @@
 from tf_compat_bn import contrib as _contrib
 from tf_compat_bn.layers import BatchNormalization
 from tf_compat_bn.layers import batch_normalization
+from tf_compat_bn.install import install
+from tf_compat_bn.install import installed
+from tf_compat_bn.install import uninstall
+from tf_compat_bn.wiring import check_update_ops
+from tf_compat_bn.wiring import UpdateOpsCheckHook
+from tf_compat_bn.wiring import warn_on_session_run
 
 __version__ = "0.1.0"
 
@@ -28,4 +34,6 @@ def _register_with_slim_arg_scope(fn):
 
 batch_norm = _register_with_slim_arg_scope(_contrib.batch_norm)
 
-__all__ = ["batch_norm", "BatchNormalization", "batch_normalization"]
+__all__ = ["batch_norm", "BatchNormalization", "batch_normalization",
+           "install", "installed", "uninstall", "check_update_ops",
+           "UpdateOpsCheckHook", "warn_on_session_run"]

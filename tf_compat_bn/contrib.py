@@ -23,6 +23,7 @@ import tensorflow as tf
 from tf_compat_bn import core
 from tf_compat_bn import layers
 from tf_compat_bn import variables
+from tf_compat_bn import wiring
 
 v1 = tf.compat.v1
 UPDATE_OPS = v1.GraphKeys.UPDATE_OPS
@@ -184,6 +185,14 @@ def _create_params(params_shape, dtype, initializers, regularizers,
   return beta, gamma, moving_mean, moving_variance
 
 
+def _collect_updates(updates_collections, update_mean, update_variance):
+  """Adds the two updates to the collection(s); registers them for the
+  update-op wiring check."""
+  v1.add_to_collections(updates_collections, update_mean)
+  v1.add_to_collections(updates_collections, update_variance)
+  wiring.register([update_mean, update_variance])
+
+
 def _ema_updates(moving_mean, moving_variance, mean, variance, decay,
                  zero_debias):
   """The two moving-average updates, mean first."""
@@ -256,8 +265,7 @@ def _kernel_contract(inputs, decay, center, scale, epsilon, activation_fn,
         update_mean, update_variance = core.smart_cond(
             is_training, static, updates,
             lambda: (moving_mean, moving_variance))
-        v1.add_to_collections(updates_collections, update_mean)
-        v1.add_to_collections(updates_collections, update_variance)
+        _collect_updates(updates_collections, update_mean, update_variance)
 
     outputs.set_shape(inputs_shape)
     if rank == 2:
@@ -365,8 +373,7 @@ def _moments_contract(inputs, decay, center, scale, epsilon, initializers,
     else:
       update_mean, update_variance = core.smart_cond(
           is_training, static, updates, moving)
-      v1.add_to_collections(updates_collections, update_mean)
-      v1.add_to_collections(updates_collections, update_variance)
+      _collect_updates(updates_collections, update_mean, update_variance)
       batch_mean, batch_variance = mean, variance
       mean, variance = core.smart_cond(
           is_training, static, lambda: (batch_mean, batch_variance), moving)

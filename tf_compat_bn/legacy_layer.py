@@ -19,6 +19,7 @@ import weakref
 import tensorflow as tf
 
 from tf_compat_bn import variables
+from tf_compat_bn import wiring
 
 v1 = tf.compat.v1
 
@@ -257,6 +258,7 @@ class Layer:
           self.built = True
         outputs = self.call(inputs, *args, **kwargs)
     _add_to_collection(v1.GraphKeys.UPDATE_OPS, self.updates)
+    wiring.register(self.updates)
     return outputs
 
   def apply(self, *args, **kwargs):

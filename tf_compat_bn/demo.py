@@ -1,9 +1,11 @@
-"""A small TF1-style graph-mode training program using tf_compat_bn.batch_norm.
+"""A small legacy TF1 graph-mode training program, run under install().
 
-It does what legacy code does: placeholders, `batch_norm` with its update
-ops in UPDATE_OPS, the train op under `control_dependencies(UPDATE_OPS)`,
-a Saver checkpoint, and inference from the restored checkpoint in a fresh
-graph.  It prints the moving statistics as they move.
+It is written as TF1 code was: placeholders, `tf.contrib.layers.batch_norm`
+and `tf.layers.batch_normalization` with their update ops in UPDATE_OPS, the
+train op under `control_dependencies(UPDATE_OPS)`, a Saver checkpoint, and
+inference from the restored checkpoint in a fresh graph.  `install()` makes
+those legacy names resolve to tf_compat_bn.  It prints the moving statistics
+as they move.  Run it with `python -m tf_compat_bn demo`.
 """
 
 import os
@@ -21,15 +23,19 @@ v1 = tf.compat.v1
 def model(x, is_training):
   w1 = v1.get_variable('w1', [8, 16],
                        initializer=v1.glorot_uniform_initializer(seed=1))
-  h = tf_compat_bn.batch_norm(tf.matmul(x, w1), is_training=is_training,
-                              scale=True, decay=0.9, activation_fn=tf.nn.relu,
-                              scope='bn1')
+  h = v1.contrib.layers.batch_norm(
+      tf.matmul(x, w1), is_training=is_training, scale=True, decay=0.9,
+      activation_fn=tf.nn.relu, scope='bn1')
+  h = v1.layers.batch_normalization(h, training=is_training, momentum=0.9,
+                                    name='bn2')
   w2 = v1.get_variable('w2', [16, 1],
                        initializer=v1.glorot_uniform_initializer(seed=2))
   return tf.matmul(h, w2)
 
 
 def main():
+  for change in tf_compat_bn.install():
+    print(f'install(): {change}')
   rng = np.random.RandomState(0)
   data = rng.normal(3.0, 2.0, size=(256, 8)).astype(np.float32)
   target = data.sum(axis=1, keepdims=True) * 0.5

@@ -1,0 +1,171 @@
+"""install() / uninstall(): legacy names resolve to ours, and back again."""
+
+import importlib
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf_compat_bn
+
+v1 = tf.compat.v1
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+ORACLE_PYTHON = os.path.join(ROOT, '.venv-oracle', 'bin', 'python')
+
+
+def _slim_modules():
+  try:
+    importlib.import_module('tf_slim')
+  except Exception:  # pylint: disable=broad-except
+    return []
+  return [sys.modules[n] for n in ('tf_slim', 'tf_slim.layers',
+                                   'tf_slim.layers.layers')]
+
+
+def _state():
+  """What the legacy names point to now."""
+  ops = importlib.import_module('tensorflow.python.framework.ops')
+  return {
+      'v1.layers': v1.layers,
+      'tf.contrib': getattr(tf, 'contrib', None),
+      'v1.contrib': getattr(v1, 'contrib', None),
+      'sys.modules contrib': sys.modules.get('tensorflow.contrib'),
+      'sys.modules contrib.layers': sys.modules.get(
+          'tensorflow.contrib.layers'),
+      'ops.Tensor': getattr(ops, 'Tensor', None),
+      'slim': [m.batch_norm for m in _slim_modules()],
+  }
+
+
+def test_install_then_uninstall_restores_everything():
+  before = _state()
+  with tf_compat_bn.installed() as changes:
+    assert changes
+    layers = v1.layers
+    assert layers.BatchNormalization is tf_compat_bn.BatchNormalization
+    assert layers.BatchNorm is tf_compat_bn.BatchNormalization
+    assert layers.batch_normalization is tf_compat_bn.batch_normalization
+    assert layers.batch_norm is tf_compat_bn.batch_normalization
+    assert tf.contrib.layers.batch_norm is tf_compat_bn.batch_norm
+    assert v1.contrib.layers.batch_norm is tf_compat_bn.batch_norm
+    contrib_layers = importlib.import_module('tensorflow.contrib.layers')
+    assert contrib_layers.batch_norm is tf_compat_bn.batch_norm
+    for module in _slim_modules():
+      assert module.batch_norm is tf_compat_bn.batch_norm
+    ops = importlib.import_module('tensorflow.python.framework.ops')
+    assert ops.Tensor is not None
+  after = _state()
+  for key in before:
+    if isinstance(before[key], list):
+      assert all(a is b for a, b in zip(after[key], before[key])), key
+    else:
+      assert after[key] is before[key], key
+
+
+def test_install_is_idempotent():
+  first = tf_compat_bn.install()
+  try:
+    assert tf_compat_bn.install() == first
+    assert len(first) == len(set(first))
+  finally:
+    tf_compat_bn.uninstall()
+  assert getattr(tf, 'contrib', None) is None
+
+
+def test_mends_are_listed_exactly_when_needed():
+  ops = importlib.import_module('tensorflow.python.framework.ops')
+  needed = not hasattr(ops, 'Tensor') and bool(_slim_modules())
+  with tf_compat_bn.installed() as changes:
+    listed = any('ops.Tensor' in c for c in changes)
+  assert listed == needed
+  assert hasattr(ops, 'Tensor') == (not needed)
+
+
+def test_contrib_names_we_do_not_provide_fail_clearly():
+  with tf_compat_bn.installed():
+    with pytest.raises(AttributeError, match='tensorflow.contrib.rnn is not '
+                       'available.*only tf.contrib.layers.batch_norm'):
+      tf.contrib.rnn  # pylint: disable=pointless-statement
+    with pytest.raises(AttributeError,
+                       match='tensorflow.contrib.layers.conv2d'):
+      tf.contrib.layers.conv2d  # pylint: disable=pointless-statement
+
+
+def _lookup(namespace, name):
+  try:
+    return getattr(namespace, name)
+  except Exception as e:  # pylint: disable=broad-except
+    return (type(e), str(e))
+
+
+def test_other_tf_layers_names_behave_as_before():
+  original = v1.layers
+  with tf_compat_bn.installed():
+    assert _lookup(v1.layers, 'dense') == _lookup(original, 'dense')
+    assert _lookup(v1.layers, 'Conv2D') == _lookup(original, 'Conv2D')
+
+
+def test_installed_names_build_working_graphs():
+  with tf_compat_bn.installed(), tf.Graph().as_default():
+    x = v1.placeholder(tf.float32, [4, 3, 3, 2])
+    a = tf.contrib.layers.batch_norm(x, scope='a')
+    b = v1.layers.batch_normalization(x, training=True, name='b')
+    names = sorted(v.op.name for v in v1.global_variables())
+    assert names == ['a/beta', 'a/moving_mean', 'a/moving_variance',
+                     'b/beta', 'b/gamma', 'b/moving_mean',
+                     'b/moving_variance']
+    assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 4
+    with v1.Session() as sess:
+      sess.run(v1.global_variables_initializer())
+      sess.run([a, b], {x: np.ones([4, 3, 3, 2])})
+
+
+def _run_legacy_script(python, mode, prefix, out, native):
+  script = os.path.join(HERE, 'legacy_tf1_script.py')
+  if native:
+    # TF 2.12.1 with the native references: tf.layers is tf.compat.v1's own,
+    # and tf.contrib.layers (gone from TF 2.x) stands for tf_slim.
+    code = ('import sys, runpy, tensorflow.compat.v1 as tf, tf_slim\n'
+            'tf.contrib = type(sys)("contrib"); tf.contrib.layers = tf_slim\n'
+            f'sys.argv = [{script!r}, {mode!r}, {prefix!r}, {out!r}]\n'
+            f'runpy.run_path({script!r}, run_name="__main__")\n')
+    cmd = [python, '-c', code]
+  else:
+    cmd = [python, '-m', 'tf_compat_bn', 'run', script, mode, prefix, out]
+  result = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                          cwd=ROOT)
+  assert result.returncode == 0, result.stderr[-4000:]
+  return np.load(out)
+
+
+def test_legacy_script_runs_unchanged_under_install(tmp_path):
+  prefix, out = str(tmp_path / 'ckpt'), str(tmp_path / 'train.npy')
+  trained = _run_legacy_script(sys.executable, 'train', prefix, out, False)
+  restored = _run_legacy_script(sys.executable, 'infer', prefix,
+                                str(tmp_path / 'infer.npy'), False)
+  np.testing.assert_allclose(restored, trained, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.skipif(not os.path.exists(ORACLE_PYTHON),
+                    reason='needs the TF 2.12.1 environment .venv-oracle '
+                           '(scripts/setup_envs.sh oracle)')
+@pytest.mark.parametrize('direction', ['ours_here_to_native_2_12',
+                                       'native_2_12_to_ours_here'])
+def test_legacy_script_checkpoint_crosses_versions(direction, tmp_path):
+  """Trained with ours on this TF, restored by the native reference on TF
+  2.12.1 (or the other way round): the same inference output."""
+  prefix = str(tmp_path / 'ckpt')
+  ours = (sys.executable, False)
+  native = (ORACLE_PYTHON, True)
+  writer, reader = ((ours, native) if direction.startswith('ours')
+                    else (native, ours))
+  trained = _run_legacy_script(writer[0], 'train', prefix,
+                               str(tmp_path / 'a.npy'), writer[1])
+  restored = _run_legacy_script(reader[0], 'infer', prefix,
+                                str(tmp_path / 'b.npy'), reader[1])
+  np.testing.assert_allclose(restored, trained, rtol=1e-5, atol=1e-5)

@@ -1,0 +1,177 @@
+"""Installing our implementations under the names legacy TF1 code uses.
+
+After `install()`, unchanged code finds:
+
+* `tf.compat.v1.layers.BatchNormalization` / `batch_normalization` (and the
+  `BatchNorm` / `batch_norm` aliases); every other `tf.compat.v1.layers`
+  name is still looked up where it was before;
+* `tf.contrib.layers.batch_norm` (also `import tensorflow.contrib.layers`): a
+  minimal `tf.contrib` holding only what we provide, which names what is
+  missing when code reaches for anything else;
+* with tf_slim installed: `slim.batch_norm`, `tf_slim.layers.batch_norm`,
+  `tf_slim.layers.layers.batch_norm`, plus the mends tf_slim 1.1.0 needs on
+  new TensorFlow in the code paths batch-norm users go through.
+
+Every change is recorded; `uninstall()` undoes them in reverse order, and
+`installed()` is the context-manager form.  Nothing here imports Keras.
+"""
+
+import contextlib
+import importlib
+import logging
+import sys
+import types
+
+import tensorflow as tf
+
+from tf_compat_bn import contrib
+from tf_compat_bn import layers
+
+_MISSING = object()
+# (owner, attribute, previous value or _MISSING, description), in order.
+_applied = []
+
+
+def _patch(owner, name, value, description):
+  """Sets owner.name (or owner[name] for a dict), remembering what was there."""
+  if isinstance(owner, dict):
+    previous = owner.get(name, _MISSING)
+    owner[name] = value
+  else:
+    previous = getattr(owner, name, _MISSING)
+    setattr(owner, name, value)
+  _applied.append((owner, name, previous, description))
+
+
+class _LayersNamespace(types.ModuleType):
+  """`tf.compat.v1.layers` with our batch normalization; other names are
+  looked up in the namespace it replaced."""
+
+  def __init__(self, previous):
+    super().__init__('tensorflow.compat.v1.layers',
+                     'tf.compat.v1.layers with tf_compat_bn batch norm.')
+    self._previous = previous
+    self.BatchNormalization = layers.BatchNormalization
+    self.BatchNorm = layers.BatchNormalization
+    self.batch_normalization = layers.batch_normalization
+    self.batch_norm = layers.batch_normalization
+
+  def __getattr__(self, name):
+    if name.startswith('__') or self._previous is None:
+      raise AttributeError(name)
+    return getattr(self._previous, name)
+
+
+class _ContribNamespace(types.ModuleType):
+  """A stand-in for the removed `tf.contrib` (or `tf.contrib.layers`)."""
+
+  def __getattr__(self, name):
+    if name.startswith('__'):
+      raise AttributeError(name)
+    raise AttributeError(
+        f'{self.__name__}.{name} is not available: tf.contrib was removed '
+        'from TensorFlow, and tf_compat_bn.install() provides only '
+        'tf.contrib.layers.batch_norm.')
+
+
+def _contrib_modules():
+  top = _ContribNamespace('tensorflow.contrib',
+                          'tf.contrib stand-in provided by tf_compat_bn.')
+  sub = _ContribNamespace('tensorflow.contrib.layers',
+                          'tf.contrib.layers stand-in: only batch_norm.')
+  sub.batch_norm = _slim_registered_batch_norm()
+  top.layers = sub
+  return top, sub
+
+
+def _slim_registered_batch_norm():
+  import tf_compat_bn  # pylint: disable=g-import-not-at-top
+  return tf_compat_bn.batch_norm
+
+
+def _import_tf_slim():
+  try:
+    return importlib.import_module('tf_slim')
+  except Exception:  # pylint: disable=broad-except
+    return None
+
+
+def _mend_tensor_alias():
+  """tf_slim 1.1.0 reads `tensorflow.python.framework.ops.Tensor`, which TF
+  2.21 no longer has; alias it to `tf.Tensor` where it is missing."""
+  ops = importlib.import_module('tensorflow.python.framework.ops')
+  if not hasattr(ops, 'Tensor'):
+    _patch(ops, 'Tensor', tf.Tensor,
+           'mend: tensorflow.python.framework.ops.Tensor = tf.Tensor '
+           '(used by tf_slim.layers.utils)')
+
+
+def install():
+  """Installs our batch norm under the legacy names; returns what changed.
+
+  Idempotent: a second call changes nothing and returns the same list.
+  """
+  if _applied:
+    return report()
+  v1 = tf.compat.v1
+  _patch(v1, 'layers', _LayersNamespace(getattr(v1, 'layers', None)),
+         'tf.compat.v1.layers.{BatchNormalization,BatchNorm,'
+         'batch_normalization,batch_norm} -> tf_compat_bn')
+
+  top, sub = _contrib_modules()
+  for owner, label in ((tf, 'tf'), (v1, 'tf.compat.v1')):
+    if getattr(owner, 'contrib', None) is None:
+      _patch(owner, 'contrib', top,
+             f'{label}.contrib.layers.batch_norm -> tf_compat_bn.batch_norm')
+  for name, module in (('tensorflow.contrib', top),
+                       ('tensorflow.contrib.layers', sub)):
+    if name not in sys.modules:
+      _patch(sys.modules, name, module, f'sys.modules[{name!r}]')
+
+  slim = _import_tf_slim()
+  if slim is not None:
+    _mend_tensor_alias()
+    ours = _slim_registered_batch_norm()
+    for module_name in ('tf_slim', 'tf_slim.layers', 'tf_slim.layers.layers'):
+      module = sys.modules.get(module_name)
+      if module is not None and hasattr(module, 'batch_norm'):
+        _patch(module, 'batch_norm', ours,
+               f'{module_name}.batch_norm -> tf_compat_bn.batch_norm')
+  for line in report():
+    logging.info('tf_compat_bn.install: %s', line)
+  return report()
+
+
+def report():
+  """What install() changed, one line per change."""
+  return [description for _, _, _, description in _applied]
+
+
+def uninstall():
+  """Restores everything install() changed, in reverse order."""
+  while _applied:
+    owner, name, previous, _ = _applied.pop()
+    if isinstance(owner, dict):
+      if previous is _MISSING:
+        owner.pop(name, None)
+      else:
+        owner[name] = previous
+    elif previous is _MISSING:
+      try:
+        delattr(owner, name)
+      except AttributeError:
+        pass
+    else:
+      setattr(owner, name, previous)
+
+
+@contextlib.contextmanager
+def installed():
+  """`with installed(): ...` runs the block with install() in effect."""
+  already = bool(_applied)
+  changes = install()
+  try:
+    yield changes
+  finally:
+    if not already:
+      uninstall()
