@@ -7,7 +7,8 @@ initializers, batch weights, activation, adjustment) into objects.
 
 import tensorflow as tf
 
-v1 = tf.compat.v1
+import case_objects
+
 
 
 def _case(cid, shape, **kw):
@@ -171,22 +172,13 @@ def make_kwargs(case, x, flag):
       kwargs['batch_weights'] = tf.constant(
           [1.0 + (i % 3) for i in range(n)], dtype=x.dtype)
     elif name == 'regularizers':
-      kwargs['param_regularizers'] = {
-          'beta': lambda v: tf.multiply(0.01, tf.nn.l2_loss(v), name='l2'),
-          'gamma': lambda v: tf.multiply(0.02, tf.nn.l2_loss(v), name='l2')}
+      kwargs['param_regularizers'] = case_objects.regularizers()
     elif name == 'initializers':
-      kwargs['param_initializers'] = {
-          'beta': v1.constant_initializer(0.5),
-          'gamma': v1.constant_initializer(1.5),
-          'moving_mean': v1.constant_initializer(0.25),
-          'moving_variance': v1.constant_initializer(2.0)}
+      kwargs['param_initializers'] = case_objects.initializers()
     elif name == 'activation':
       kwargs['activation_fn'] = tf.nn.relu
     elif name == 'renorm_clipping':
-      kwargs['renorm_clipping'] = {'rmax': 1.5, 'rmin': 0.5, 'dmax': 0.3}
+      kwargs['renorm_clipping'] = dict(case_objects.CLIPPING)
     elif name == 'adjustment':
-      def adjustment(shape):
-        del shape
-        return (tf.constant([1.1] * channels), tf.constant([0.2] * channels))
-      kwargs['adjustment'] = adjustment
+      kwargs['adjustment'] = case_objects.adjustment(channels)
   return kwargs

@@ -165,3 +165,13 @@ ERROR_CASES = {
 def error_of(name, cls, fn):
   with tf.Graph().as_default():
     return _error(lambda: ERROR_CASES[name](cls, fn))
+
+
+def assert_same_surface(expected, actual):
+  """Everything equal, but the numbers, which must agree within 1e-5."""
+  expected, actual = dict(expected), dict(actual)
+  expected_values, actual_values = expected.pop('values'), actual.pop('values')
+  for key in expected:
+    assert actual[key] == expected[key], key
+  for e, a in zip(expected_values, actual_values):
+    np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)

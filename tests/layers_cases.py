@@ -1,9 +1,7 @@
 """The argument space of `batch_normalization` covered by differential and
 golden tests (the tf.layers front end).  JSON-able, like contrib_cases."""
 
-import tensorflow as tf
-
-v1 = tf.compat.v1
+import case_objects
 
 
 def _case(cid, shape, **kw):
@@ -97,20 +95,13 @@ def make_kwargs(case, x, flag):
   channels = case['shape'][axis if isinstance(axis, int) else axis[0]]
   for name in case.get('special', []):
     if name == 'regularizers':
-      kwargs['beta_regularizer'] = (
-          lambda v: tf.multiply(0.01, tf.nn.l2_loss(v), name='l2'))
-      kwargs['gamma_regularizer'] = (
-          lambda v: tf.multiply(0.02, tf.nn.l2_loss(v), name='l2'))
+      for param, regularizer in case_objects.regularizers().items():
+        kwargs[param + '_regularizer'] = regularizer
     elif name == 'initializers':
-      kwargs['beta_initializer'] = v1.constant_initializer(0.5)
-      kwargs['gamma_initializer'] = v1.constant_initializer(1.5)
-      kwargs['moving_mean_initializer'] = v1.constant_initializer(0.25)
-      kwargs['moving_variance_initializer'] = v1.constant_initializer(2.0)
+      for param, initializer in case_objects.initializers().items():
+        kwargs[param + '_initializer'] = initializer
     elif name == 'renorm_clipping':
-      kwargs['renorm_clipping'] = {'rmax': 1.5, 'rmin': 0.5, 'dmax': 0.3}
+      kwargs['renorm_clipping'] = dict(case_objects.CLIPPING)
     elif name == 'adjustment':
-      def adjustment(shape):
-        del shape
-        return (tf.constant([1.1] * channels), tf.constant([0.2] * channels))
-      kwargs['adjustment'] = adjustment
+      kwargs['adjustment'] = case_objects.adjustment(channels)
   return kwargs

@@ -3,7 +3,6 @@
 The reference is tf.compat.v1.layers.BatchNormalization / batch_normalization.
 """
 
-import numpy as np
 import pytest
 
 import checkpoint_roundtrip
@@ -23,13 +22,9 @@ def _reference():
                          ids=lambda c: c['id'])
 def test_layer_surface_same_as_reference(case):
   ref_cls, _ = _reference()
-  expected = layers_api_cases.describe(ref_cls, case)
-  actual = layers_api_cases.describe(tf_compat_bn.BatchNormalization, case)
-  ref_values, our_values = expected.pop('values'), actual.pop('values')
-  for key in expected:
-    assert actual[key] == expected[key], key
-  for e, a in zip(ref_values, our_values):
-    np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+  layers_api_cases.assert_same_surface(
+      layers_api_cases.describe(ref_cls, case),
+      layers_api_cases.describe(tf_compat_bn.BatchNormalization, case))
 
 
 @pytest.mark.parametrize('name', sorted(layers_api_cases.ERROR_CASES))

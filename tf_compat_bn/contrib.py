@@ -193,14 +193,34 @@ def _collect_updates(updates_collections, update_mean, update_variance):
   wiring.register([update_mean, update_variance])
 
 
-def _ema_updates(moving_mean, moving_variance, mean, variance, decay,
-                 zero_debias):
-  """The two moving-average updates, mean first."""
-  if zero_debias:
-    update_mean = core.zero_debias_ema_update(moving_mean, mean, decay)
-  else:
-    update_mean = core.ema_update(moving_mean, mean, decay)
-  return update_mean, core.ema_update(moving_variance, variance, decay)
+def _moving_average_updates(is_training, static, updates_collections,
+                            moving, batch, decay, zero_debias, gated,
+                            otherwise):
+  """The moving mean/variance updates towards the batch statistics.
+
+  With `updates_collections` None they run in place: the result is `gated`
+  (a tensor or tuple) behind the updates when training, `otherwise()` when
+  not.  Else they are collected (the moving variables stand in for them when
+  not training) and `gated` is returned as it is.
+  """
+  (moving_mean, moving_variance), (mean, variance) = moving, batch
+
+  def updates():
+    if zero_debias:
+      update_mean = core.zero_debias_ema_update(moving_mean, mean, decay)
+    else:
+      update_mean = core.ema_update(moving_mean, mean, decay)
+    return update_mean, core.ema_update(moving_variance, variance, decay)
+
+  if updates_collections is None:
+    def forced():
+      with tf.control_dependencies(updates()):
+        return tf.nest.map_structure(tf.identity, gated)
+    return core.smart_cond(is_training, static, forced, otherwise)
+  update_mean, update_variance = core.smart_cond(
+      is_training, static, updates, lambda: moving)
+  _collect_updates(updates_collections, update_mean, update_variance)
+  return gated
 
 
 def _kernel_contract(inputs, decay, center, scale, epsilon, activation_fn,
@@ -252,20 +272,11 @@ def _kernel_contract(inputs, decay, center, scale, epsilon, activation_fn,
                                       training=False))
 
     if static is None or static:
-      def updates():
-        return _ema_updates(moving_mean, moving_variance, mean, variance,
-                            decay, zero_debias)
-      if updates_collections is None:
-        def forced():
-          with tf.control_dependencies(updates()):
-            return tf.identity(outputs)
-        outputs = core.smart_cond(is_training, static, forced,
-                                  lambda: outputs)
-      else:
-        update_mean, update_variance = core.smart_cond(
-            is_training, static, updates,
-            lambda: (moving_mean, moving_variance))
-        _collect_updates(updates_collections, update_mean, update_variance)
+      unchanged = outputs
+      outputs = _moving_average_updates(
+          is_training, static, updates_collections,
+          (moving_mean, moving_variance), (mean, variance), decay,
+          zero_debias, gated=outputs, otherwise=lambda: unchanged)
 
     outputs.set_shape(inputs_shape)
     if rank == 2:
@@ -362,21 +373,14 @@ def _moments_contract(inputs, decay, center, scale, epsilon, initializers,
     def moving():
       return moving_mean, moving_variance
 
-    def updates():
-      return _ema_updates(moving_mean, moving_variance, mean, variance,
-                          decay, zero_debias)
-    if updates_collections is None:
-      def forced():
-        with tf.control_dependencies(updates()):
-          return tf.identity(mean), tf.identity(variance)
-      mean, variance = core.smart_cond(is_training, static, forced, moving)
-    else:
-      update_mean, update_variance = core.smart_cond(
-          is_training, static, updates, moving)
-      _collect_updates(updates_collections, update_mean, update_variance)
-      batch_mean, batch_variance = mean, variance
-      mean, variance = core.smart_cond(
-          is_training, static, lambda: (batch_mean, batch_variance), moving)
+    batch = (mean, variance)
+    mean, variance = _moving_average_updates(
+        is_training, static, updates_collections, moving(), batch, decay,
+        zero_debias, gated=batch, otherwise=moving)
+    if updates_collections is not None:
+      # Batch statistics in training, the moving ones otherwise.
+      mean, variance = core.smart_cond(is_training, static, lambda: batch,
+                                       moving)
   else:
     mean, variance = moving_mean, moving_variance
 

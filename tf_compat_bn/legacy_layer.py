@@ -156,29 +156,54 @@ class Layer:
     elif trainable is None:
       trainable = True
     trainable = bool(trainable and self.trainable)
-    existing = set(v1.global_variables())
+    # New variables are appended to GLOBAL_VARIABLES: remembering its length
+    # tells a creation from a reuse without scanning every variable.
+    globals_ref = v1.get_collection_ref(v1.GraphKeys.GLOBAL_VARIABLES)
+    known = len(globals_ref)
     self._set_scope(None)
-    with v1.variable_scope(self._scope, reuse=self.built or self._reuse,
-                           auxiliary_name_scope=False) as scope:
-      self._current_scope = scope
-      with tf.name_scope(scope.original_name_scope):
-        variable = v1.get_variable(
-            name, shape=shape, dtype=tf.as_dtype(dtype or self.dtype or
-                                                 tf.float32),
-            initializer=initializer if initializer is not None
-            else scope.initializer,
-            trainable=trainable, constraint=constraint,
-            partitioner=partitioner, synchronization=synchronization,
-            aggregation=aggregation)
-        parts = variables.parts_of(variable)
-        if regularizer and not any(p in existing for p in parts):
-          for part in parts:
-            self._add_regularizer_loss(name, part, regularizer)
+    with self._own_scope(reuse=self.built or self._reuse) as scope:
+      variable = v1.get_variable(
+          name, shape=shape, dtype=tf.as_dtype(dtype or self.dtype or
+                                               tf.float32),
+          initializer=initializer if initializer is not None
+          else scope.initializer,
+          trainable=trainable, constraint=constraint,
+          partitioner=partitioner, synchronization=synchronization,
+          aggregation=aggregation)
+      created = globals_ref[known:]
+      parts = variables.parts_of(variable)
+      if regularizer and all(any(p is c for c in created) for p in parts):
+        for part in parts:
+          self._add_regularizer_loss(name, part, regularizer)
     if trainable:
       self._trainable_weights.append(variable)
     else:
       self._non_trainable_weights.append(variable)
     return variable
+
+  def _own_scope(self, reuse):
+    """The layer's variable and name scope, entered only when not active.
+
+    Inside `build` (called from `__call__`) they are active already, and
+    re-entering them for every variable is most of a layer's Python cost.
+    A changed partitioner (cleared for the moving statistics) needs the
+    re-entry, as the active scope holds a copy of the old one.
+    """
+    active = v1.get_variable_scope()
+    if (active is self._current_scope and
+        active.partitioner is self._scope.partitioner and
+        v1.get_default_graph().get_name_scope() + '/' ==
+        active.original_name_scope):
+      return contextlib.nullcontext(active)
+    return self._enter_own_scope(reuse)
+
+  @contextlib.contextmanager
+  def _enter_own_scope(self, reuse):
+    with v1.variable_scope(self._scope, reuse=reuse,
+                           auxiliary_name_scope=False) as scope:
+      self._current_scope = scope
+      with tf.name_scope(scope.original_name_scope):
+        yield scope
 
   def _add_regularizer_loss(self, name, variable, regularizer):
     def loss():

@@ -1,0 +1,385 @@
+"""Benchmarks tf_compat_bn against the fused-kernel floor and the reference.
+
+    python scripts/bench.py            # full run (minutes)
+    python scripts/bench.py --quick    # smoke run (small shapes, few repeats)
+
+Every figure is a ratio to `raw`, measured in the same process, interleaved
+(absolute times move on shared machines):
+
+* raw: the floor any wrapper can reach: `tf.compat.v1.nn.fused_batch_norm`
+  (FusedBatchNormV3) plus the two moving-average assign ops, on the same
+  variables (rank 2 is reshaped to [N, 1, 1, C], as the contrib kernel path
+  does);
+* contrib / layers: `tf_compat_bn.batch_norm` / `batch_normalization`;
+* ref_contrib / ref_layers: `tf_slim.batch_norm` and `tf.compat.v1.layers`
+  where they run (TF <= 2.12), or tf_keras' legacy layer on newer TF when
+  tf_keras is installed and TF_USE_LEGACY_KERAS=1 (else skipped, with the
+  reason printed).
+
+Figures: training step (forward, gradients w.r.t. input, gamma and beta, SGD,
+under the UPDATE_OPS dependency) and inference step, for each case; graph
+construction time and ops per BN layer of a ResNet-50-shaped stack (53
+conv+BN layers); peak memory above imports of a training loop, per case, each
+measured in a fresh child process.  Times are medians of repeated steps after
+warm-up.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+v1 = tf.compat.v1
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import tf_compat_bn  # noqa: E402
+
+
+# --------------------------------------------------------------------------
+# Implementations: fn(x, training, data_format, variant) -> y
+# --------------------------------------------------------------------------
+def _raw(x, training, data_format, variant):
+  """FusedBatchNormV3 + two EMA assigns: the floor."""
+  del variant
+  shape = x.shape.as_list()
+  if len(shape) == 2:
+    x4 = tf.reshape(x, [-1, 1, 1, shape[1]])
+    fmt, channels = 'NHWC', shape[1]
+  else:
+    x4, fmt = x, data_format
+    channels = shape[-1] if fmt == 'NHWC' else shape[1]
+  with v1.variable_scope(None, default_name='raw'):
+    gamma = v1.get_variable('gamma', [channels], initializer=v1.ones_initializer())
+    beta = v1.get_variable('beta', [channels], initializer=v1.zeros_initializer())
+    mean = v1.get_variable('moving_mean', [channels], trainable=False,
+                           initializer=v1.zeros_initializer())
+    var = v1.get_variable('moving_variance', [channels], trainable=False,
+                          initializer=v1.ones_initializer())
+    if training:
+      y, m, s = v1.nn.fused_batch_norm(x4, gamma, beta, epsilon=1e-3,
+                                       data_format=fmt, is_training=True)
+      decay = 1.0 - 0.99
+      v1.add_to_collection(v1.GraphKeys.UPDATE_OPS,
+                           v1.assign_sub(mean, (mean - m) * decay))
+      v1.add_to_collection(v1.GraphKeys.UPDATE_OPS,
+                           v1.assign_sub(var, (var - s) * decay))
+    else:
+      y, _, _ = v1.nn.fused_batch_norm(x4, gamma, beta, mean, var,
+                                       epsilon=1e-3, data_format=fmt,
+                                       is_training=False)
+  return tf.reshape(y, shape) if len(shape) == 2 else y
+
+
+def _contrib_args(data_format, variant):
+  args = dict(scale=True, decay=0.99, data_format=data_format)
+  if variant == 'non_fused':
+    args['fused'] = False
+  elif variant == 'zero_debias':
+    args['zero_debias_moving_mean'] = True
+  elif variant == 'renorm':
+    args['renorm'] = True
+  elif variant == 'virtual_batch':
+    return None  # contrib has no virtual batches
+  return args
+
+
+def _layers_args(x, data_format, variant):
+  args = dict(axis=1 if data_format == 'NCHW' and x.shape.rank == 4 else -1)
+  if variant == 'non_fused':
+    args['fused'] = False
+  elif variant == 'zero_debias':
+    return None  # tf.layers has no zero-debias
+  elif variant == 'renorm':
+    args['renorm'] = True
+  elif variant == 'virtual_batch':
+    args['virtual_batch_size'] = 8
+  return args
+
+
+def _contrib(batch_norm):
+  def fn(x, training, data_format, variant):
+    args = _contrib_args(data_format, variant)
+    return None if args is None else batch_norm(x, is_training=training,
+                                                **args)
+  return fn
+
+
+def _layers(batch_normalization):
+  def fn(x, training, data_format, variant):
+    args = _layers_args(x, data_format, variant)
+    return None if args is None else batch_normalization(
+        x, training=training, **args)
+  return fn
+
+
+def implementations():
+  """{name: fn}, and {name: reason} for the references that cannot run."""
+  impls = {'raw': _raw,
+           'contrib': _contrib(tf_compat_bn.batch_norm),
+           'layers': _layers(tf_compat_bn.batch_normalization)}
+  skipped = {}
+  version = tuple(int(p) for p in tf.__version__.split('.')[:2])
+  if version <= (2, 12):
+    import tf_slim  # pylint: disable=g-import-not-at-top
+    impls['ref_contrib'] = _contrib(tf_slim.batch_norm)
+    impls['ref_layers'] = _layers(v1.layers.batch_normalization)
+  else:
+    skipped['ref_contrib'] = (f'tf_slim.batch_norm does not run on TF '
+                              f'{tf.__version__}')
+    try:
+      if os.environ.get('TF_USE_LEGACY_KERAS') != '1':
+        raise ImportError('TF_USE_LEGACY_KERAS=1 is not set')
+      import tf_keras  # pylint: disable=g-import-not-at-top
+      impls['ref_layers'] = _layers(
+          tf_keras.__internal__.legacy.layers.batch_normalization)
+    except Exception as e:  # pylint: disable=broad-except
+      skipped['ref_layers'] = f'tf_keras legacy layer unavailable ({e})'
+  return impls, skipped
+
+
+# --------------------------------------------------------------------------
+# Step timing.
+# --------------------------------------------------------------------------
+def build_step(fn, shape, data_format, variant, training):
+  """A graph + session running one training (or inference) step of fn."""
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(0)
+    x = tf.Variable(np.random.RandomState(0).normal(
+        size=shape).astype(np.float32), trainable=False, name='x')
+    y = fn(tf.identity(x), training, data_format, variant)
+    if y is None:
+      return None
+    if training:
+      w = tf.constant(np.random.RandomState(1).normal(size=shape).astype(
+          np.float32))
+      loss = tf.reduce_sum(y * w)
+      params = v1.trainable_variables()
+      grads = tf.gradients(loss, [x] + params)
+      with tf.control_dependencies(v1.get_collection(
+          v1.GraphKeys.UPDATE_OPS)):
+        apply = v1.train.GradientDescentOptimizer(1e-3).apply_gradients(
+            zip(grads[1:], params))
+      with tf.control_dependencies([apply]):
+        fetch = tf.reduce_sum(grads[0])
+    else:
+      fetch = tf.reduce_sum(y)
+    session = v1.Session(graph=graph)
+    session.run(v1.global_variables_initializer())
+  return session, fetch
+
+
+def time_steps(impls, shape, data_format, variant, training, repeats, warmup):
+  steps = {}
+  for name, fn in impls.items():
+    built = build_step(fn, shape, data_format, variant, training)
+    if built is not None:
+      steps[name] = built
+  for session, fetch in steps.values():
+    for _ in range(warmup):
+      session.run(fetch)
+  samples = {name: [] for name in steps}
+  for _ in range(repeats):
+    for name, (session, fetch) in steps.items():
+      start = time.perf_counter()
+      session.run(fetch)
+      samples[name].append(time.perf_counter() - start)
+  for session, _ in steps.values():
+    session.close()
+  return {name: statistics.median(s) for name, s in samples.items()}
+
+
+# --------------------------------------------------------------------------
+# Graph construction: a ResNet-50-shaped stack of 53 conv+BN layers.
+# --------------------------------------------------------------------------
+def _resnet50_convs():
+  """(kernel, in, out, stride) of ResNet-50's 53 convolutions."""
+  convs = [(7, 3, 64, 2)]
+  in_ch = 64
+  for blocks, mid, stride in ((3, 64, 1), (4, 128, 2), (6, 256, 2),
+                              (3, 512, 2)):
+    for b in range(blocks):
+      s = stride if b == 0 else 1
+      if b == 0:
+        convs.append((1, in_ch, mid * 4, s))     # projection shortcut
+      convs += [(1, in_ch, mid, s), (3, mid, mid, 1), (1, mid, mid * 4, 1)]
+      in_ch = mid * 4
+  return convs
+
+
+def build_stack(fn):
+  """Seconds to build the stack with `fn` as BN (None: no BN), and #ops."""
+  graph = tf.Graph()
+  with graph.as_default():
+    x = v1.placeholder(tf.float32, [None, 224, 224, 3])
+    start = time.perf_counter()
+    h = x
+    for i, (k, cin, cout, stride) in enumerate(_resnet50_convs()):
+      with v1.variable_scope(f'conv{i}'):
+        w = v1.get_variable('w', [k, k, h.shape[-1], cout])
+        h = tf.nn.conv2d(h, w, stride, 'SAME')
+        if fn is not None:
+          h = fn(h, True, 'NHWC', 'default')
+      del cin
+    elapsed = time.perf_counter() - start
+    return elapsed, len(graph.get_operations())
+
+
+def graph_construction(impls, repeats):
+  layers = len(_resnet50_convs())
+  base = [build_stack(None) for _ in range(repeats)]
+  base_time = statistics.median(t for t, _ in base)
+  base_ops = base[0][1]
+  out = {}
+  for name, fn in impls.items():
+    runs = [build_stack(fn) for _ in range(repeats)]
+    out[name] = ((statistics.median(t for t, _ in runs) - base_time) / layers,
+                 (runs[0][1] - base_ops) / layers)
+  return out
+
+
+# --------------------------------------------------------------------------
+# Peak memory, in a fresh child process per (case, implementation).
+# --------------------------------------------------------------------------
+def _status_kib(field):
+  with open('/proc/self/status') as f:
+    for line in f:
+      if line.startswith(field + ':'):
+        return int(line.split()[1])
+  raise KeyError(field)
+
+
+def _peak_memory_child(name, shape, data_format, variant, steps):
+  """Peak RSS of building and training `name`, above the RSS after imports.
+
+  The kernel's peak counter is reset after the imports (writing 5 to
+  /proc/self/clear_refs), so the import-time peak does not hide the run's.
+  """
+  impls, _ = implementations()
+  with open('/proc/self/clear_refs', 'w') as f:
+    f.write('5')
+  baseline = _status_kib('VmRSS')
+  built = build_step(impls[name], shape, data_format, variant, True)
+  if built is None:
+    print(json.dumps(None))
+    return
+  session, fetch = built
+  for _ in range(steps):
+    session.run(fetch)
+  print(json.dumps((_status_kib('VmHWM') - baseline) / 1024.0))  # MiB
+
+
+def peak_memory(names, shape, data_format, variant, steps):
+  out = {}
+  for name in names:
+    result = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), '--memory-child',
+         json.dumps([name, shape, data_format, variant, steps])],
+        capture_output=True, text=True, check=True)
+    value = json.loads(result.stdout.strip().splitlines()[-1])
+    if value is not None:
+      out[name] = value
+  return out
+
+
+# --------------------------------------------------------------------------
+# Cases and report.
+# --------------------------------------------------------------------------
+def cases(quick):
+  nhwc, nchw, dense = (([8, 14, 14, 16], [8, 16, 14, 14], [64, 128]) if quick
+                       else ([32, 56, 56, 64], [32, 64, 56, 56], [256, 1024]))
+  return [
+      ('NHWC fused', nhwc, 'NHWC', 'default', True),
+      ('NCHW fused', nchw, 'NCHW', 'default', True),
+      ('dense', dense, 'NHWC', 'default', True),
+      ('NHWC non-fused', nhwc, 'NHWC', 'non_fused', False),
+      ('dense non-fused', dense, 'NHWC', 'non_fused', False),
+      ('NHWC zero-debias', nhwc, 'NHWC', 'zero_debias', True),
+      ('NHWC renorm', nhwc, 'NHWC', 'renorm', False),
+      ('dense renorm', dense, 'NHWC', 'renorm', False),
+      ('dense virtual batch', dense, 'NHWC', 'virtual_batch', False),
+  ]
+
+
+def _ratios(values, order):
+  raw = values.get('raw')
+  return ['-' if n not in values or not raw else f'{values[n] / raw:.3f}'
+          for n in order]
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  parser.add_argument('--quick', action='store_true',
+                      help='small shapes and few repeats (a smoke run)')
+  parser.add_argument('--memory-child', help=argparse.SUPPRESS)
+  parser.add_argument('--json', help='also write the results to this file')
+  args = parser.parse_args()
+  if args.memory_child:
+    _peak_memory_child(*json.loads(args.memory_child))
+    return 0
+
+  repeats, warmup = (5, 2) if args.quick else (30, 5)
+  impls, skipped = implementations()
+  order = list(impls)
+  print(f'# tf_compat_bn benchmark: TF {tf.__version__}, Python '
+        f'{platform.python_version()}, {platform.machine()}, '
+        f'{os.cpu_count()} CPUs{" (quick)" if args.quick else ""}')
+  for name, reason in skipped.items():
+    print(f'# skipped {name}: {reason}')
+  print('# every figure is a ratio to raw measured in the same run; '
+        '"-" = not applicable')
+  header = '| case | step | ' + ' | '.join(order) + ' | raw ms |'
+  print(header)
+  print('|' + '---|' * (len(order) + 3))
+  results = {'tensorflow': tf.__version__, 'quick': args.quick, 'steps': {},
+             'graph': {}, 'memory': {}, 'skipped': skipped}
+  for label, shape, fmt, variant, _ in cases(args.quick):
+    for training in (True, False):
+      step = 'train' if training else 'infer'
+      times = time_steps(impls, shape, fmt, variant, training, repeats,
+                         warmup)
+      results['steps'][f'{label} {step}'] = times
+      raw_ms = times['raw'] * 1e3
+      print(f'| {label} {shape} | {step} | ' +
+            ' | '.join(_ratios(times, order)) + f' | {raw_ms:.2f} |')
+
+  build = graph_construction(impls, 1 if args.quick else 3)
+  results['graph'] = build
+  print()
+  print('| ResNet-50 stack, per BN layer | ' + ' | '.join(order) +
+        ' | raw |')
+  print('|' + '---|' * (len(order) + 2))
+  print('| build time ratio | ' + ' | '.join(
+      _ratios({n: t for n, (t, _) in build.items()}, order)) +
+        f' | {build["raw"][0] * 1e3:.2f} ms |')
+  print('| ops added | ' + ' | '.join(
+      f'{build[n][1]:.1f}' for n in order) + f' | {build["raw"][1]:.1f} |')
+
+  print()
+  print('| peak memory above imports (train) | ' + ' | '.join(order) +
+        ' | raw MiB |')
+  print('|' + '---|' * (len(order) + 2))
+  memory_cases = cases(args.quick)[:1 if args.quick else 3]
+  for label, shape, fmt, variant, _ in memory_cases:
+    mem = peak_memory(order, shape, fmt, variant, 2 if args.quick else 5)
+    results['memory'][label] = mem
+    print(f'| {label} {shape} | ' + ' | '.join(_ratios(mem, order)) +
+          f' | {mem["raw"]:.0f} |')
+  if args.json:
+    with open(args.json, 'w') as f:
+      json.dump(results, f, indent=1)
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,25 @@
+"""scripts/bench.py --quick runs and reports every figure (a smoke test:
+timings belong in the benchmark's report, never in assertions here)."""
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_bench_quick_reports_every_figure(tmp_path):
+  out = tmp_path / 'bench.json'
+  result = subprocess.run(
+      [sys.executable, os.path.join(ROOT, 'scripts', 'bench.py'), '--quick',
+       '--json', str(out)], capture_output=True, text=True, timeout=900)
+  assert result.returncode == 0, result.stderr[-4000:]
+  assert '| ResNet-50 stack, per BN layer |' in result.stdout
+  results = json.loads(out.read_text())
+  assert len(results['steps']) == 18       # 9 cases x (train, infer)
+  for times in results['steps'].values():
+    assert {'raw', 'contrib', 'layers'} & set(times)
+    assert all(t > 0 for t in times.values())
+  assert {'raw', 'contrib', 'layers'} <= set(results['graph'])
+  assert results['memory']
