@@ -44,6 +44,10 @@ sys.path.insert(0, ROOT)
 
 import tf_compat_bn  # noqa: E402
 
+# Threads per session (0: TF's default).  One thread makes timings much
+# steadier on small shared machines; --threads changes it.
+THREADS = 1
+
 
 # --------------------------------------------------------------------------
 # Implementations: fn(x, training, data_format, variant) -> y
@@ -174,7 +178,9 @@ def build_step(fn, shape, data_format, variant, training):
         fetch = tf.reduce_sum(grads[0])
     else:
       fetch = tf.reduce_sum(y)
-    session = v1.Session(graph=graph)
+    session = v1.Session(graph=graph, config=v1.ConfigProto(
+        intra_op_parallelism_threads=THREADS,
+        inter_op_parallelism_threads=THREADS))
     session.run(v1.global_variables_initializer())
   return session, fetch
 
@@ -189,8 +195,11 @@ def time_steps(impls, shape, data_format, variant, training, repeats, warmup):
     for _ in range(warmup):
       session.run(fetch)
   samples = {name: [] for name in steps}
-  for _ in range(repeats):
-    for name, (session, fetch) in steps.items():
+  names = list(steps)
+  for r in range(repeats):
+    # Rotate who runs first, so no implementation always follows another.
+    for name in names[r % len(names):] + names[:r % len(names)]:
+      session, fetch = steps[name]
       start = time.perf_counter()
       session.run(fetch)
       samples[name].append(time.perf_counter() - start)
@@ -236,16 +245,18 @@ def build_stack(fn):
 
 
 def graph_construction(impls, repeats):
+  """Per BN layer: (seconds above the BN-less stack, ops added), medians of
+  `repeats` interleaved builds."""
   layers = len(_resnet50_convs())
-  base = [build_stack(None) for _ in range(repeats)]
-  base_time = statistics.median(t for t, _ in base)
-  base_ops = base[0][1]
-  out = {}
-  for name, fn in impls.items():
-    runs = [build_stack(fn) for _ in range(repeats)]
-    out[name] = ((statistics.median(t for t, _ in runs) - base_time) / layers,
-                 (runs[0][1] - base_ops) / layers)
-  return out
+  runs = {name: [] for name in ['none'] + list(impls)}
+  for _ in range(repeats):
+    for name in runs:
+      runs[name].append(build_stack(impls.get(name)))
+  base_time = statistics.median(t for t, _ in runs['none'])
+  base_ops = runs['none'][0][1]
+  return {name: ((statistics.median(t for t, _ in r) - base_time) / layers,
+                 (r[0][1] - base_ops) / layers)
+          for name, r in runs.items() if name != 'none'}
 
 
 # --------------------------------------------------------------------------
@@ -323,17 +334,22 @@ def main():
                       help='small shapes and few repeats (a smoke run)')
   parser.add_argument('--memory-child', help=argparse.SUPPRESS)
   parser.add_argument('--json', help='also write the results to this file')
+  parser.add_argument('--threads', type=int, default=1,
+                      help='intra/inter-op threads per session (0: TF default)')
   args = parser.parse_args()
+  global THREADS
+  THREADS = args.threads
   if args.memory_child:
     _peak_memory_child(*json.loads(args.memory_child))
     return 0
 
-  repeats, warmup = (5, 2) if args.quick else (30, 5)
+  repeats, warmup = (5, 2) if args.quick else (60, 10)
   impls, skipped = implementations()
   order = list(impls)
   print(f'# tf_compat_bn benchmark: TF {tf.__version__}, Python '
         f'{platform.python_version()}, {platform.machine()}, '
-        f'{os.cpu_count()} CPUs{" (quick)" if args.quick else ""}')
+        f'{os.cpu_count()} CPUs, {args.threads or "default"} thread(s) per '
+        f'session{" (quick)" if args.quick else ""}')
   for name, reason in skipped.items():
     print(f'# skipped {name}: {reason}')
   print('# every figure is a ratio to raw measured in the same run; '
@@ -341,6 +357,9 @@ def main():
   header = '| case | step | ' + ' | '.join(order) + ' | raw ms |'
   print(header)
   print('|' + '---|' * (len(order) + 3))
+  # A throwaway pass: the first graphs of a process pay allocator warm-up.
+  first = cases(args.quick)[0]
+  time_steps(impls, first[1], first[2], first[3], True, 3, warmup)
   results = {'tensorflow': tf.__version__, 'quick': args.quick, 'steps': {},
              'graph': {}, 'memory': {}, 'skipped': skipped}
   for label, shape, fmt, variant, _ in cases(args.quick):
@@ -353,7 +372,7 @@ def main():
       print(f'| {label} {shape} | {step} | ' +
             ' | '.join(_ratios(times, order)) + f' | {raw_ms:.2f} |')
 
-  build = graph_construction(impls, 1 if args.quick else 3)
+  build = graph_construction(impls, 1 if args.quick else 7)
   results['graph'] = build
   print()
   print('| ResNet-50 stack, per BN layer | ' + ' | '.join(order) +
