@@ -359,6 +359,13 @@ def test_constraints_are_kept():
     assert layer.beta.constraint is beta_constraint
 
 
+def _apply(entry, inputs, **kwargs):
+  """Applies our batch norm through the class or the function entry point."""
+  if entry == 'function':
+    return batch_normalization(inputs, **kwargs)
+  return BatchNormalization(**kwargs)(inputs)
+
+
 @pytest.mark.parametrize('entry', ['class', 'function'])
 @pytest.mark.parametrize('axis', [[1, 4], [-5, 1], [1, 2, 1]],
                          ids=['past-last', 'before-first', 'duplicate'])
@@ -366,10 +373,7 @@ def test_invalid_axes_raise(entry, axis):
   with _session():
     inputs = tf.random.uniform((6, 5, 4, 3), seed=1)
     with pytest.raises(ValueError):
-      if entry == 'function':
-        batch_normalization(inputs, axis=axis)
-      else:
-        BatchNormalization(axis=axis)(inputs)
+      _apply(entry, inputs, axis=axis)
 
 
 # ---------------------------------------------------------------------------
@@ -744,10 +748,7 @@ def test_ghost_rejects_non_positive_size(entry, size):
   with _session():
     inputs = tf.random.uniform((6, 5, 4, 3), seed=1)
     with pytest.raises(ValueError):
-      if entry == 'function':
-        batch_normalization(inputs, virtual_batch_size=size)
-      else:
-        BatchNormalization(virtual_batch_size=size)(inputs)
+      _apply(entry, inputs, virtual_batch_size=size)
 
 
 @pytest.mark.parametrize('training', [False, True])
