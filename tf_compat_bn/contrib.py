@@ -29,7 +29,6 @@ v1 = tf.compat.v1
 UPDATE_OPS = v1.GraphKeys.UPDATE_OPS
 DATA_FORMAT_NHWC = 'NHWC'
 DATA_FORMAT_NCHW = 'NCHW'
-_PARAM_NAMES = ('beta', 'gamma', 'moving_mean', 'moving_variance')
 
 
 def batch_norm(inputs,

@@ -24,7 +24,6 @@ import types
 
 import tensorflow as tf
 
-from tf_compat_bn import contrib
 from tf_compat_bn import layers
 
 _MISSING = object()
