@@ -85,10 +85,16 @@ def _names(key, tensor):
           for u in tensor.graph.get_collection(key)]
 
 
-def test_train_op_inside_a_v1_cond():
-  graph = tf.Graph()
-  with graph.as_default():
-    v1.disable_control_flow_v2()
+@pytest.mark.parametrize('cond_v1', [True, False], ids=['cond-v1', 'cond-v2'])
+def test_train_op_inside_a_cond(cond_v1):
+  """Right and wrong wiring of a train op built inside a tf.cond branch.
+
+  A v2 cond hides its branch ops from the outer graph; the update ops it
+  depends on are its control captures, which the check follows.
+  """
+  with tf.Graph().as_default():
+    if cond_v1:
+      v1.disable_control_flow_v2()
     try:
       x = v1.placeholder(tf.float32, [4, 3])
       do_train = v1.placeholder(tf.bool, [])
@@ -106,7 +112,8 @@ def test_train_op_inside_a_v1_cond():
       right = tf.cond(do_train, train(True), lambda: tf.constant(False))
       wrong = tf.cond(do_train, train(False), lambda: tf.constant(False))
     finally:
-      v1.enable_control_flow_v2()
+      if cond_v1:
+        v1.enable_control_flow_v2()
     assert tf_compat_bn.check_update_ops(right) == []
     assert len(tf_compat_bn.check_update_ops(wrong)) == 2
 
@@ -155,25 +162,3 @@ def test_update_ops_check_hook():
   ours = [w for w in caught if 'batch-norm update' in str(w.message)]
   assert len(ours) == 1
 
-
-def test_train_op_inside_a_v2_cond_passed_explicitly():
-  """A v2 cond hides its branch ops from the outer graph; the update ops it
-  depends on are its control captures, which the check follows."""
-  with tf.Graph().as_default():
-    x = v1.placeholder(tf.float32, [4, 3])
-    do_train = v1.placeholder(tf.bool, [])
-    loss = tf.reduce_sum(tf_compat_bn.batch_norm(x) ** 2)
-    opt = v1.train.GradientDescentOptimizer(0.1)
-    updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
-
-    def step(with_updates):
-      def fn():
-        with tf.control_dependencies(updates if with_updates else []):
-          train = opt.minimize(loss)
-        with tf.control_dependencies([train]):
-          return tf.constant(True)
-      return fn
-    right = tf.cond(do_train, step(True), lambda: tf.constant(False))
-    wrong = tf.cond(do_train, step(False), lambda: tf.constant(False))
-    assert tf_compat_bn.check_update_ops(right) == []
-    assert len(tf_compat_bn.check_update_ops(wrong)) == 2
