@@ -9,7 +9,7 @@ setuptools.setup(
         "BatchNormalization for tf.compat.v1 graphs on modern TensorFlow, "
         "without Keras."
     ),
-    packages=["tf_compat_bn"],
+    packages=["tf_compat_bn", "tf_compat_bn.layers"],
     python_requires=">=3.9",
     install_requires=["tensorflow>=2.12"],
     entry_points={

@@ -1,7 +1,7 @@
 """`BatchNormalization` and `batch_normalization`: the tf.layers front end.
 
 Same signatures and defaults as TF 2.12's `tf.compat.v1.layers`; the math is
-`core`'s, the Layer machinery `legacy_layer`'s.  This module only maps
+`core`'s, the Layer machinery `base`'s.  This module only maps
 arguments, validates them, decides between the fused kernel and the plain
 path, and orders the calls so that names, update ops and values follow the
 reference contract.
@@ -10,7 +10,7 @@ reference contract.
 import tensorflow as tf
 
 from tf_compat_bn import core
-from tf_compat_bn import legacy_layer
+from tf_compat_bn.layers import base
 
 v1 = tf.compat.v1
 
@@ -41,7 +41,7 @@ def _validate_axis(axis, shape):
   return axes
 
 
-class BatchNormalization(legacy_layer.Layer):
+class BatchNormalization(base.Layer):
   """Batch normalization (Ioffe & Szegedy, 2015) as a tf.layers layer.
 
   Normalizes over every dimension but `axis` with the batch statistics in
@@ -150,7 +150,7 @@ class BatchNormalization(legacy_layer.Layer):
       raise ValueError('Input has undefined `axis` dimension. Received input '
                        f'with shape {tuple(input_shape)} and '
                        f'axis={tuple(self.axis)}')
-    self.input_spec = legacy_layer.InputSpec(ndim=rank, axes=axis_to_dim)
+    self.input_spec = base.InputSpec(ndim=rank, axes=axis_to_dim)
 
     if len(axis_to_dim) == 1 and self.virtual_batch_size is None:
       param_shape = (axis_to_dim[self.axis[0]],)
