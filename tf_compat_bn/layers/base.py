@@ -13,7 +13,7 @@ A `Layer` is what TF1 graph-mode code subclasses and what every
   `ActivityRegularizer/...` losses after each call;
 * `add_update` / `add_loss` with the reference's conditional / unconditional
   bookkeeping; update ops copied into UPDATE_OPS after every call;
-* the weight lists, including those of layers assigned as attributes;
+* the weight lists (a layer held in an attribute keeps its own);
 * the rest of the TF1 surface: `build`, `call`, `apply`, `input_spec`
   checks, `compute_output_shape`, `count_params`, `get_config` /
   `from_config`, `get_weights` / `set_weights` in the default session,
@@ -242,8 +242,6 @@ class Layer:
   @trainable.setter
   def trainable(self, value):
     self._trainable = value
-    for layer in self._sublayers():
-      layer.trainable = value
 
   @property
   def activity_regularizer(self):
@@ -286,28 +284,6 @@ class Layer:
       with v1.variable_scope(scope, default_name=self._base_name) as captured:
         self._scope = captured
 
-  # ---- sub-layers -----------------------------------------------------------
-  def _sublayers(self):
-    """Layers held in attributes (directly or in lists/tuples), in order."""
-    found = []
-    for value in vars(self).values():
-      items = value if isinstance(value, (list, tuple)) else [value]
-      for item in items:
-        if isinstance(item, Layer) and item is not self and not any(
-            item is f for f in found):
-          found.append(item)
-    return found
-
-  def _all_layers(self):
-    """This layer and every layer below it, depth first, each once."""
-    out, stack = [], [self]
-    while stack:
-      layer = stack.pop(0)
-      if not any(layer is o for o in out):
-        out.append(layer)
-        stack[:0] = layer._sublayers()  # pylint: disable=protected-access
-    return out
-
   # ---- variables ----------------------------------------------------------
   def add_weight(self, name, shape, dtype=None, initializer=None,
                  regularizer=None, trainable=None, constraint=None,
@@ -340,7 +316,9 @@ class Layer:
       self._dtype = dtype.base_dtype.name
     # New variables are appended to GLOBAL_VARIABLES: remembering its length
     # tells a creation from a reuse without scanning every variable.
-    globals_ref = v1.get_collection_ref(v1.GraphKeys.GLOBAL_VARIABLES)
+    # Inside a function-building graph, variables are made in the outer one.
+    home = _variable_graph()
+    globals_ref = home.get_collection_ref(v1.GraphKeys.GLOBAL_VARIABLES)
     known = len(globals_ref)
     self._set_scope(None)
     with self._own_scope(reuse=self.built or self._reuse) as scope:
@@ -374,7 +352,7 @@ class Layer:
     # as non-trainable, as the reference does.
     listed_trainable = trainable and self.trainable and any(
         parts[0] is v for v in reversed(
-            v1.get_collection_ref(v1.GraphKeys.TRAINABLE_VARIABLES)))
+            home.get_collection_ref(v1.GraphKeys.TRAINABLE_VARIABLES)))
     target = (self._trainable_weights if listed_trainable
               else self._non_trainable_weights)
     target.extend(parts)
@@ -417,26 +395,17 @@ class Layer:
         return regularizer(variable)
     self.add_loss(loss)
 
+  # Layers held in attributes are not tracked: their weights, updates and
+  # losses are theirs alone, as with the reference's tf.layers base.
   @property
   def trainable_weights(self):
-    if not self.trainable:
-      return []
-    weights = list(self._trainable_weights)
-    for layer in self._sublayers():
-      weights += layer.trainable_weights
-    return _dedup(weights)
+    return _dedup(self._trainable_weights) if self.trainable else []
 
   @property
   def non_trainable_weights(self):
     if self.trainable:
-      weights = list(self._non_trainable_weights)
-      for layer in self._sublayers():
-        weights += layer.non_trainable_weights
-    else:
-      weights = self._trainable_weights + self._non_trainable_weights
-      for layer in self._sublayers():
-        weights += layer.weights
-    return _dedup(weights)
+      return _dedup(self._non_trainable_weights)
+    return _dedup(self._trainable_weights + self._non_trainable_weights)
 
   @property
   def weights(self):
@@ -510,11 +479,7 @@ class Layer:
 
   @property
   def updates(self):
-    out = []
-    for layer in self._all_layers():
-      if layer.trainable:
-        out.extend(layer._updates)  # pylint: disable=protected-access
-    return out
+    return list(self._updates) if self.trainable else []
 
   def get_updates_for(self, inputs):
     """The updates that depend on `inputs`; for None, those that depend on
@@ -546,13 +511,11 @@ class Layer:
   @property
   def losses(self):
     """The recorded losses; callable ones are built afresh on each access."""
-    out = []
-    for layer in self._all_layers():
-      out.extend(layer._losses)  # pylint: disable=protected-access
-      for loss in layer._callable_losses:  # pylint: disable=protected-access
-        tensor = loss()
-        if tensor is not None:
-          out.append(_as_loss(tensor, True))
+    out = list(self._losses)
+    for loss in self._callable_losses:
+      tensor = loss()
+      if tensor is not None:
+        out.append(_as_loss(tensor, True))
     return out
 
   def get_losses_for(self, inputs):
@@ -735,6 +698,14 @@ class Layer:
   def call(self, inputs, **kwargs):  # pylint: disable=unused-argument
     """The layer's computation; the base returns `inputs` unchanged."""
     return inputs
+
+
+def _variable_graph():
+  graph = v1.get_default_graph()
+  if graph.building_function:
+    with tf.init_scope():
+      return v1.get_default_graph()
+  return graph
 
 
 def _parameters(fn):
