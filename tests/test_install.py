@@ -103,11 +103,25 @@ def _lookup(namespace, name):
     return (type(e), str(e))
 
 
-def test_other_tf_layers_names_behave_as_before():
-  original = v1.layers
+# Every public name of TF 2.12's tf.compat.v1.layers (listed there live).
+REFERENCE_LAYERS_NAMES = [
+    'AveragePooling1D', 'AveragePooling2D', 'AveragePooling3D',
+    'BatchNormalization', 'Conv1D', 'Conv2D', 'Conv2DTranspose', 'Conv3D',
+    'Conv3DTranspose', 'Dense', 'Dropout', 'Flatten', 'InputSpec', 'Layer',
+    'MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D', 'SeparableConv1D',
+    'SeparableConv2D', 'average_pooling1d', 'average_pooling2d',
+    'average_pooling3d', 'batch_normalization', 'conv1d', 'conv2d',
+    'conv2d_transpose', 'conv3d', 'conv3d_transpose', 'dense', 'dropout',
+    'experimental', 'flatten', 'max_pooling1d', 'max_pooling2d',
+    'max_pooling3d', 'separable_conv1d', 'separable_conv2d']
+
+
+def test_every_tf_layers_name_is_ours():
   with tf_compat_bn.installed():
-    assert _lookup(v1.layers, 'dense') == _lookup(original, 'dense')
-    assert _lookup(v1.layers, 'Conv2D') == _lookup(original, 'Conv2D')
+    for name in REFERENCE_LAYERS_NAMES:
+      assert getattr(v1.layers, name) is getattr(tf_compat_bn.layers, name)
+    assert v1.layers.experimental.keras_style_scope is (
+        tf_compat_bn.layers.experimental.keras_style_scope)
 
 
 def test_installed_names_build_working_graphs():

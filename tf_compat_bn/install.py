@@ -2,9 +2,14 @@
 
 After `install()`, unchanged code finds:
 
-* `tf.compat.v1.layers.BatchNormalization` / `batch_normalization` (and the
-  `BatchNorm` / `batch_norm` aliases); every other `tf.compat.v1.layers`
-  name is still looked up where it was before;
+* the whole `tf.compat.v1.layers` namespace (Layer, InputSpec, dense,
+  conv2d, max_pooling2d, batch_normalization, ... and `experimental`), under
+  every import form: `tf.compat.v1.layers.X`, `from tensorflow.compat.v1
+  import layers`, `import tensorflow.compat.v1.layers`, `from
+  tensorflow.compat.v1.layers import conv2d`, and the TF1-era internal
+  modules `tensorflow.python.layers.{base,core,convolutional,pooling,
+  normalization,layers}`; the same on every supported TF, also where the
+  reference still works, so a program behaves alike across versions;
 * `tf.contrib.layers.batch_norm` (also `import tensorflow.contrib.layers`): a
   minimal `tf.contrib` holding only what we provide, which names what is
   missing when code reaches for anything else;
@@ -37,28 +42,68 @@ def _patch(owner, name, value, description):
     previous = owner.get(name, _MISSING)
     owner[name] = value
   else:
-    previous = getattr(owner, name, _MISSING)
+    # Read the raw attribute where there is one: getattr could trigger one
+    # of TF's lazy loaders (and import Keras).
+    if type(owner) is types.ModuleType:  # pylint: disable=unidiomatic-typecheck
+      previous = vars(owner).get(name, _MISSING)
+    else:
+      previous = getattr(owner, name, _MISSING)
     setattr(owner, name, value)
   _applied.append((owner, name, previous, description))
 
 
-class _LayersNamespace(types.ModuleType):
-  """`tf.compat.v1.layers` with our batch normalization; other names are
-  looked up in the namespace it replaced."""
+# TF1-era internal modules legacy code imported the layers from.
+_INTERNAL_LAYER_MODULES = ('base', 'core', 'convolutional', 'pooling',
+                           'normalization', 'layers')
 
-  def __init__(self, previous):
-    super().__init__('tensorflow.compat.v1.layers',
-                     'tf.compat.v1.layers with tf_compat_bn batch norm.')
-    self._previous = previous
-    self.BatchNormalization = layers.BatchNormalization
-    self.BatchNorm = layers.BatchNormalization
-    self.batch_normalization = layers.batch_normalization
-    self.batch_norm = layers.batch_normalization
 
-  def __getattr__(self, name):
-    if name.startswith('__') or self._previous is None:
-      raise AttributeError(name)
-    return getattr(self._previous, name)
+def _public_layer_names():
+  return [n for n in dir(layers) if not n.startswith('_') and
+          not isinstance(getattr(layers, n), types.ModuleType)]
+
+
+def _layers_namespace():
+  """A module holding every public name of `tf_compat_bn.layers`, to stand
+  as `tensorflow.compat.v1.layers`."""
+  module = types.ModuleType('tensorflow.compat.v1.layers',
+                            'tf.compat.v1.layers, provided by tf_compat_bn '
+                            '(no Keras).')
+  for name in _public_layer_names():
+    setattr(module, name, getattr(layers, name))
+  module.experimental = layers.experimental
+  module.__all__ = sorted(_public_layer_names() + ['experimental'])
+  return module
+
+
+def _install_layers():
+  """Puts our layers under every name and import path TF1 code used."""
+  v1 = tf.compat.v1
+  namespace = _layers_namespace()
+  _patch(v1, 'layers', namespace,
+         'tf.compat.v1.layers -> tf_compat_bn.layers (every name)')
+  # Registered modules win over TF's lazy loaders: `import
+  # tensorflow.compat.v1.layers` and `from tensorflow.compat.v1.layers
+  # import X` find ours instead of loading (and re-attaching) TF's.
+  for module_name in ('tensorflow.compat.v1.layers',
+                      'tensorflow._api.v2.compat.v1.layers'):
+    _patch(sys.modules, module_name, namespace,
+           f'sys.modules[{module_name!r}] -> tf_compat_bn.layers')
+  ours = set(_public_layer_names())
+  for short in _INTERNAL_LAYER_MODULES:
+    module_name = f'tensorflow.python.layers.{short}'
+    try:
+      module = importlib.import_module(module_name)
+    except Exception:  # pylint: disable=broad-except
+      module = types.ModuleType(module_name)
+      _patch(sys.modules, module_name, module,
+             f'sys.modules[{module_name!r}] (stand-in)')
+    names = [n for n in dir(module) if n in ours]
+    if short == 'normalization':
+      names = ['BatchNormalization', 'BatchNorm', 'batch_normalization',
+               'batch_norm']
+    for name in names:
+      _patch(module, name, getattr(layers, name),
+             f'{module_name}.{name} -> tf_compat_bn.layers.{name}')
 
 
 class _ContribNamespace(types.ModuleType):
@@ -113,9 +158,7 @@ def install():
   if _applied:
     return report()
   v1 = tf.compat.v1
-  _patch(v1, 'layers', _LayersNamespace(getattr(v1, 'layers', None)),
-         'tf.compat.v1.layers.{BatchNormalization,BatchNorm,'
-         'batch_normalization,batch_norm} -> tf_compat_bn')
+  _install_layers()
 
   top, sub = _contrib_modules()
   for owner, label in ((tf, 'tf'), (v1, 'tf.compat.v1')):

@@ -11,3 +11,4 @@ from tf_compat_bn.layers.normalization import BatchNorm
 from tf_compat_bn.layers.normalization import BatchNormalization
 from tf_compat_bn.layers.normalization import batch_norm
 from tf_compat_bn.layers.normalization import batch_normalization
+from tf_compat_bn.layers import experimental

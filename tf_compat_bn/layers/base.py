@@ -798,3 +798,23 @@ def _reachable(inputs, targets):
   return [t for t in targets
           if id(t.op if hasattr(t, 'op') and not isinstance(t, tf.Operation)
                 else t) in found]
+
+
+def keras_style_scope():
+  """Keras-style tf.layers (no variable scopes) are a Keras mode.
+
+  tf_compat_bn implements the tf.layers (variable-scope) style only; this
+  names what is missing instead of building a different graph.
+  """
+  raise NotImplementedError(
+      'tf.compat.v1.layers.experimental.keras_style_scope is not provided by '
+      'tf_compat_bn: it switches tf.layers to Keras-style layers, which '
+      'need Keras. tf_compat_bn layers always use variable scopes.')
+
+
+def set_keras_style():
+  """See `keras_style_scope`."""
+  raise NotImplementedError(
+      'tf.compat.v1.layers.experimental.set_keras_style is not provided by '
+      'tf_compat_bn: it switches tf.layers to Keras-style layers, which need '
+      'Keras. tf_compat_bn layers always use variable scopes.')

@@ -11,17 +11,15 @@ import tensorflow as tf
 
 from tf_compat_bn import core
 from tf_compat_bn.layers import base
+from tf_compat_bn.layers import identifiers
 
 v1 = tf.compat.v1
 
 _CLIPPING_KEYS = ['rmax', 'rmin', 'dmax']
-_NAMED_INITIALIZERS = {'zeros': v1.zeros_initializer, 'ones': v1.ones_initializer}
 
 
 def _initializer(value):
-  if isinstance(value, str) and value in _NAMED_INITIALIZERS:
-    return _NAMED_INITIALIZERS[value]()
-  return value
+  return identifiers.initializer(value)
 
 
 def _validate_axis(axis, shape):
@@ -92,10 +90,10 @@ class BatchNormalization(base.Layer):
     self.gamma_initializer = _initializer(gamma_initializer)
     self.moving_mean_initializer = _initializer(moving_mean_initializer)
     self.moving_variance_initializer = _initializer(moving_variance_initializer)
-    self.beta_regularizer = beta_regularizer
-    self.gamma_regularizer = gamma_regularizer
-    self.beta_constraint = beta_constraint
-    self.gamma_constraint = gamma_constraint
+    self.beta_regularizer = identifiers.regularizer(beta_regularizer)
+    self.gamma_regularizer = identifiers.regularizer(gamma_regularizer)
+    self.beta_constraint = identifiers.constraint(beta_constraint)
+    self.gamma_constraint = identifiers.constraint(gamma_constraint)
     self.renorm = renorm
     self.virtual_batch_size = virtual_batch_size
     self.adjustment = adjustment
