@@ -13,6 +13,7 @@ golden test (ours, newest TF).  A summary is JSON-able:
 """
 
 import contextlib
+import random
 import re
 
 import numpy as np
@@ -70,6 +71,9 @@ def build(case, fn, make_kwargs):
   `make_kwargs(case, x, flag)` returns the keyword arguments of the call.
   """
   graph = tf.Graph()
+  # Keras-style initializers (the reference's default kernel initializer
+  # under TF2 behaviour) draw their op seed from Python's `random`.
+  random.seed(case.get('seed', 0))
   with graph.as_default(), _mode(case.get('mode', 'v2')):
     v1.set_random_seed(1)
     dtype = tf.as_dtype(case.get('dtype', 'float32'))
