@@ -700,6 +700,22 @@ class Layer:
     return inputs
 
 
+def learning_phase():
+  """The graph's `keras_learning_phase` flag (False unless fed).
+
+  `training=None` means "the learning phase", as in TF1 graphs built with
+  tf.layers: one bool placeholder per graph, defaulting to False.
+  """
+  graph = v1.get_default_graph()
+  try:
+    return graph.get_operation_by_name('keras_learning_phase').outputs[0]
+  except KeyError:
+    pass
+  with graph.name_scope(None):
+    return v1.placeholder_with_default(False, shape=(),
+                                       name='keras_learning_phase')
+
+
 def _variable_graph():
   graph = v1.get_default_graph()
   if graph.building_function:

@@ -17,7 +17,6 @@ import tensorflow as tf
 
 from tf_compat_bn.layers import base
 from tf_compat_bn.layers import identifiers
-from tf_compat_bn.layers import normalization
 
 v1 = tf.compat.v1
 
@@ -26,16 +25,6 @@ def _deprecated(name, replacement):
   warnings.warn(f'`tf.layers.{name}` is deprecated and will be removed in a '
                 'future version. Please use '
                 f'`tf.keras.layers.{replacement}` instead.', stacklevel=3)
-
-
-def _serialize(obj):
-  """A config entry for an initializer, regularizer, constraint or
-  activation: None, a name, or {'class_name', 'config'}."""
-  if obj is None or isinstance(obj, (str, dict)):
-    return obj
-  if hasattr(obj, 'get_config'):
-    return {'class_name': type(obj).__name__, 'config': obj.get_config()}
-  return getattr(obj, '__name__', obj)
 
 
 def _normalize_data_format(value):
@@ -169,17 +158,19 @@ class Dense(base.Layer):
 
   def get_config(self):
     config = super().get_config()
+    ids = identifiers
     config.update({
         'units': self.units,
-        'activation': _serialize(self.activation) or 'linear',
+        'activation': ids.serialize_activation(self.activation),
         'use_bias': self.use_bias,
-        'kernel_initializer': _serialize(self.kernel_initializer),
-        'bias_initializer': _serialize(self.bias_initializer),
-        'kernel_regularizer': _serialize(self.kernel_regularizer),
-        'bias_regularizer': _serialize(self.bias_regularizer),
-        'activity_regularizer': _serialize(self.activity_regularizer),
-        'kernel_constraint': _serialize(self.kernel_constraint),
-        'bias_constraint': _serialize(self.bias_constraint),
+        'kernel_initializer': ids.serialize_initializer(self.kernel_initializer),
+        'bias_initializer': ids.serialize_initializer(self.bias_initializer),
+        'kernel_regularizer': ids.serialize_regularizer(self.kernel_regularizer),
+        'bias_regularizer': ids.serialize_regularizer(self.bias_regularizer),
+        'activity_regularizer': ids.serialize_regularizer(
+            self.activity_regularizer),
+        'kernel_constraint': ids.serialize_constraint(self.kernel_constraint),
+        'bias_constraint': ids.serialize_constraint(self.bias_constraint),
     })
     return config
 
@@ -303,7 +294,7 @@ class Dropout(base.Layer):
     if isinstance(self.rate, numbers.Real) and self.rate == 0:
       return tf.identity(inputs)
     if training is None:
-      training = normalization._learning_phase()  # pylint: disable=protected-access
+      training = base.learning_phase()
 
     def dropped():
       return tf.nn.dropout(inputs, rate=self.rate,

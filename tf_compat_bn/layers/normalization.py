@@ -199,7 +199,7 @@ class BatchNormalization(base.Layer):
     del mask  # Accepted for compatibility; batch norm here is unmasked.
     inputs = tf.cast(inputs, self.dtype)
     if training is None:
-      training = _learning_phase()
+      training = base.learning_phase()
     static = core.layers_static_value(training)
 
     if self.virtual_batch_size is not None:
@@ -353,22 +353,6 @@ def _compose(scale, offset, then_scale, then_offset):
   if then_offset is not None:
     offset += then_offset
   return scale, offset
-
-
-def _learning_phase():
-  """The graph's `keras_learning_phase` flag (False unless fed).
-
-  `training=None` means "the learning phase", as in TF1 graphs built with
-  tf.layers: one bool placeholder per graph, defaulting to False.
-  """
-  graph = v1.get_default_graph()
-  found = [op for op in graph.get_operations()
-           if op.name == 'keras_learning_phase']
-  if found:
-    return found[0].outputs[0]
-  with graph.name_scope(None):
-    return v1.placeholder_with_default(False, shape=(),
-                                       name='keras_learning_phase')
 
 
 def batch_normalization(inputs,
