@@ -25,6 +25,7 @@ import checkpoint_layouts  # noqa: E402
 import contrib_cases  # noqa: E402
 import graph_summary  # noqa: E402
 import layers_api_cases  # noqa: E402
+import layer_families  # noqa: E402
 import layers_cases  # noqa: E402
 import slim_cases  # noqa: E402
 import test_contrib_reference_errors as contrib_errors  # noqa: E402
@@ -47,6 +48,27 @@ def _summaries(cases, fn, make_kwargs):
   return out
 
 
+def write_layer_families():
+  """tests/golden/layer_families.json: every layer family's cases and errors
+  (`make_golden.py families` writes only this file)."""
+  layer_ns = tf.compat.v1.layers
+  layer_families.prime_reference()
+  families = {}
+  for family, module in layer_families.families().items():
+    cases = []
+    for case in module.CASES:
+      structure, values = layer_families.summarize(family, case, layer_ns)
+      cases.append({'case': case, 'structure': structure,
+                    'values': None if values is None
+                              else graph_summary.to_json(values)})
+    families[family] = {
+        'cases': cases,
+        'errors': {name: layer_families.error_of(family, name, layer_ns)
+                   for name in sorted(module.ERROR_CASES)}}
+  _write('layer_families.json', {'tensorflow': tf.__version__,
+                                 'families': families})
+
+
 def main():
   import tf_slim  # pylint: disable=g-import-not-at-top
   if tf.__version__ != '2.12.1':
@@ -63,6 +85,7 @@ def main():
 
   layer_cls = tf.compat.v1.layers.BatchNormalization
   layer_fn = tf.compat.v1.layers.batch_normalization
+  layer_ns = tf.compat.v1.layers
   _write('layers.json', {
       'tensorflow': tf.__version__,
       'cases': _summaries(layers_cases.CASES,
@@ -73,6 +96,8 @@ def main():
       'errors': {name: layers_api_cases.error_of(name, layer_cls, layer_fn)
                  for name in sorted(layers_api_cases.ERROR_CASES)},
   })
+
+  write_layer_families()
 
   for layout_id in sorted(checkpoint_layouts.LAYOUTS):
     layout = checkpoint_layouts.checkpoint_layout(layout_id, tf_slim.batch_norm,
@@ -103,4 +128,7 @@ def main():
 
 
 if __name__ == '__main__':
-  main()
+  if sys.argv[1:] == ['families']:
+    write_layer_families()
+  else:
+    main()

@@ -60,3 +60,16 @@ def error_of(family, name, namespace):
     except Exception as e:  # pylint: disable=broad-except
       return [type(e).__name__, str(e)]
   return None
+
+
+def prime_reference():
+  """The reference's channels-first transposed conv asks Keras for the local
+  devices once per process, which opens a Keras session and leaves a stray
+  `<scope>/init` NoOp in the first graph that does it: let that happen up
+  front, in a graph of its own."""
+  try:
+    from keras import backend  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    return
+  with tf.Graph().as_default():
+    backend._get_available_gpus()  # pylint: disable=protected-access

@@ -1,4 +1,8 @@
-"""A legacy TF1 training script, written the way TF1 code was written.
+"""A legacy TF1 training script, written the way TF1 code was written:
+`tf.layers.conv2d` -> `batch_normalization` -> relu -> `max_pooling2d`,
+`tf.contrib.layers.batch_norm`, a user subclass of `tf.layers.Layer`,
+`flatten`, `dense`, `dropout`, UPDATE_OPS under `control_dependencies`, a
+Saver checkpoint.
 
 It is run unchanged: on new TF through `python -m tf_compat_bn run` (which
 calls install() first), on TF 2.12.1 natively (with tf.contrib.layers
@@ -17,19 +21,39 @@ import numpy as np
 import tensorflow.compat.v1 as tf
 
 
+class ChannelScale(tf.layers.Layer):
+  """A user layer, as TF1 code subclassed tf.layers.Layer: a learned
+  per-channel scale."""
+
+  def build(self, input_shape):
+    self.scale = self.add_weight('scale', [int(input_shape[-1])],
+                                 initializer=tf.ones_initializer())
+    super(ChannelScale, self).build(input_shape)
+
+  def call(self, inputs):
+    return inputs * self.scale
+
+
 def build(images, is_training):
+  init = tf.truncated_normal_initializer(stddev=0.1, seed=1)
   net = tf.contrib.layers.batch_norm(images, is_training=is_training,
                                      scale=True, decay=0.9, scope='bn0')
-  weights = tf.get_variable('conv1', [3, 3, 3, 8],
-                            initializer=tf.truncated_normal_initializer(
-                                stddev=0.1, seed=1))
-  net = tf.nn.conv2d(net, weights, [1, 1, 1, 1], 'SAME')
+  net = tf.layers.conv2d(net, 8, 3, padding='same', use_bias=False,
+                         kernel_initializer=init, name='conv1')
   net = tf.layers.batch_normalization(net, training=is_training,
                                       momentum=0.9, name='bn1')
   net = tf.nn.relu(net)
-  net = tf.reduce_mean(net, axis=[1, 2])
+  net = tf.layers.max_pooling2d(net, 2, 2)
+  net = tf.layers.conv2d(net, 8, 3, padding='same', activation=tf.nn.relu,
+                         kernel_initializer=init)
+  net = ChannelScale(name='channel_scale')(net)
+  net = tf.layers.average_pooling2d(net, 3, 1)
+  net = tf.layers.flatten(net)
+  net = tf.layers.dense(net, 16, kernel_initializer=init, name='fc1')
   net = tf.contrib.layers.batch_norm(net, is_training=is_training,
                                      updates_collections=None, scope='bn2')
+  net = tf.layers.dropout(net, rate=0.25, training=is_training)
+  net = tf.layers.dense(net, 4, kernel_initializer=init, name='logits')
   return tf.layers.batch_normalization(net, training=is_training,
                                        axis=-1, fused=False, name='bn3')
 

@@ -12,6 +12,7 @@ import pytest
 
 import contrib_cases
 import graph_summary
+import layer_families
 import layers_api_cases
 import layers_cases
 import test_contrib_reference_errors as contrib_errors
@@ -29,6 +30,7 @@ CONTRIB = _load('contrib.json')
 CONTRIB_BY_ID = {c['case']['id']: c for c in CONTRIB['cases']}
 LAYERS = _load('layers.json')
 LAYERS_BY_ID = {c['case']['id']: c for c in LAYERS['cases']}
+FAMILIES = _load('layer_families.json')['families']
 
 
 def test_golden_covers_every_case():
@@ -84,3 +86,34 @@ def test_batch_norm_error_matches_golden(name):
   kind, message = contrib_errors._error(  # pylint: disable=protected-access
       contrib_errors.ERROR_CASES[name], tf_compat_bn.batch_norm)
   assert (kind.__name__, message) == (expected['type'], expected['message'])
+
+
+def test_golden_covers_every_family_case():
+  for family, module in layer_families.families().items():
+    golden = FAMILIES[family]
+    assert sorted(c['case']['id'] for c in golden['cases']) == sorted(
+        c['id'] for c in module.CASES), family
+    assert sorted(golden['errors']) == sorted(module.ERROR_CASES), family
+
+
+@pytest.mark.parametrize('family, case', layer_families.all_cases(),
+                         ids=lambda v: v['id'] if isinstance(v, dict) else v)
+def test_layer_family_matches_golden(family, case):
+  golden = {c['case']['id']: c for c in FAMILIES[family]['cases']}[case['id']]
+  assert golden['case'] == json.loads(json.dumps(case)), (
+      'golden file is stale: run make_golden.py families')
+  structure, values = layer_families.summarize(family, case,
+                                               tf_compat_bn.layers)
+  graph_summary.assert_structure_equal(golden['structure'],
+                                       json.loads(json.dumps(structure)),
+                                       across_versions=True)
+  if golden['values'] is not None:
+    graph_summary.assert_values_close(golden['values'],
+                                      graph_summary.to_json(values),
+                                      case.get('dtype', 'float32'))
+
+
+@pytest.mark.parametrize('family, name', layer_families.all_errors())
+def test_layer_family_error_matches_golden(family, name):
+  assert layer_families.error_of(family, name, tf_compat_bn.layers) == (
+      FAMILIES[family]['errors'][name])

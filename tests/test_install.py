@@ -183,3 +183,79 @@ def test_legacy_script_checkpoint_crosses_versions(direction, tmp_path):
   restored = _run_legacy_script(reader[0], 'infer', prefix,
                                 str(tmp_path / 'b.npy'), reader[1])
   np.testing.assert_allclose(restored, trained, rtol=1e-5, atol=1e-5)
+
+
+# Each import form legacy code uses, run in a fresh interpreter: after
+# install() (called before or after the form, as the form needs) it must
+# reach our layers.  `OURS` is the object to compare with.
+IMPORT_FORMS = {
+    'tf.compat.v1.layers': (
+        'import tensorflow as tf; import tf_compat_bn; tf_compat_bn.install()\n'
+        'got = tf.compat.v1.layers.dense'),
+    'import tensorflow.compat.v1 as tf': (
+        'import tensorflow.compat.v1 as tf; import tf_compat_bn\n'
+        'tf_compat_bn.install(); got = tf.layers.dense'),
+    'from tensorflow.compat.v1 import layers': (
+        'import tf_compat_bn; tf_compat_bn.install()\n'
+        'from tensorflow.compat.v1 import layers; got = layers.dense'),
+    'import tensorflow.compat.v1.layers': (
+        'import tensorflow as tf; import tf_compat_bn; tf_compat_bn.install()\n'
+        'import tensorflow.compat.v1.layers\n'
+        'got = tensorflow.compat.v1.layers.dense\n'
+        'assert tf.compat.v1.layers.dense is got'),
+    'from tensorflow.compat.v1.layers import conv2d': (
+        'import tf_compat_bn; tf_compat_bn.install()\n'
+        'from tensorflow.compat.v1.layers import dense as got'),
+    'alias taken before import tf_compat_bn': (
+        'import tensorflow as tf; v1 = tf.compat.v1\n'
+        'import tf_compat_bn; tf_compat_bn.install(); got = v1.layers.dense'),
+    'tensorflow.python.layers.core': (
+        'import tf_compat_bn; tf_compat_bn.install()\n'
+        'from tensorflow.python.layers import core; got = core.dense\n'
+        'assert core.Dense is tf_compat_bn.layers.Dense'),
+    'tensorflow.python.layers.layers': (
+        'import tf_compat_bn; tf_compat_bn.install()\n'
+        'import tensorflow.python.layers.layers as L; got = L.dense\n'
+        'assert L.max_pooling2d is tf_compat_bn.layers.max_pooling2d'),
+    'tensorflow.python.layers.base': (
+        'import tf_compat_bn; tf_compat_bn.install()\n'
+        'from tensorflow.python.layers import base\n'
+        'assert base.Layer is tf_compat_bn.layers.Layer\n'
+        'assert base.InputSpec is tf_compat_bn.layers.InputSpec\n'
+        'from tensorflow.python.layers import normalization as n\n'
+        'assert n.BatchNormalization is tf_compat_bn.layers.BatchNormalization\n'
+        'from tensorflow.python.layers import pooling as p\n'
+        'assert p.MaxPool2D is tf_compat_bn.layers.MaxPool2D\n'
+        'got = tf_compat_bn.layers.dense'),
+    'another name first, then batch norm': (
+        'import tensorflow as tf; import tf_compat_bn; tf_compat_bn.install()\n'
+        'tf.compat.v1.layers.Conv2D; tf.compat.v1.layers.flatten\n'
+        'assert (tf.compat.v1.layers.batch_normalization is\n'
+        '        tf_compat_bn.layers.batch_normalization)\n'
+        'got = tf.compat.v1.layers.dense'),
+}
+
+_FORM_EPILOGUE = '''
+import tensorflow as _tf
+import tf_compat_bn as _ours
+assert got is _ours.layers.dense, got
+with _tf.Graph().as_default():
+  _x = _tf.compat.v1.placeholder(_tf.float32, [2, 4, 4, 3])
+  _y = _tf.compat.v1.layers.conv2d(_x, 4, 3)
+  _y = _tf.compat.v1.layers.batch_normalization(_y, training=True)
+  _y = _tf.compat.v1.layers.dense(_tf.compat.v1.layers.flatten(_y), 2)
+  assert [v.name for v in _tf.compat.v1.trainable_variables()] == [
+      'conv2d/kernel:0', 'conv2d/bias:0', 'batch_normalization/gamma:0',
+      'batch_normalization/beta:0', 'dense/kernel:0', 'dense/bias:0']
+print('OK')
+'''
+
+
+@pytest.mark.parametrize('form', sorted(IMPORT_FORMS))
+def test_import_form_reaches_our_layers(form):
+  result = subprocess.run(
+      [sys.executable, '-c', IMPORT_FORMS[form] + _FORM_EPILOGUE],
+      capture_output=True, text=True, timeout=300, cwd=ROOT,
+      env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3'))
+  assert result.returncode == 0 and 'OK' in result.stdout, (
+      result.stderr[-3000:])

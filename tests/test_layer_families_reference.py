@@ -18,6 +18,11 @@ import tf_compat_bn.layers
 pytestmark = pytest.mark.reference
 
 
+@pytest.fixture(autouse=True, scope='module')
+def _primed():
+  layer_families.prime_reference()
+
+
 @pytest.mark.parametrize('family, case', layer_families.all_cases(),
                          ids=lambda v: v['id'] if isinstance(v, dict) else v)
 def test_same_as_reference(family, case):

@@ -75,12 +75,33 @@ def _layers_namespace():
   return module
 
 
+def _v1_modules():
+  """Every distinct `tf.compat.v1` module object.
+
+  TF can hold more than one: `tensorflow._api.v2.compat.v1` (what
+  `tf.compat.v1` is at first) and `tensorflow.compat.v1` (made by the first
+  `import tensorflow.compat.v1`, after which `tf.compat.v1` is that one).
+  Both are imported here so that a later import finds one we changed.
+  """
+  found = [tf.compat.v1]
+  for name in ('tensorflow.compat.v1', 'tensorflow._api.v2.compat.v1'):
+    try:
+      module = importlib.import_module(name)
+    except ImportError:
+      continue
+    if not any(module is f for f in found):
+      found.append(module)
+  if not any(tf.compat.v1 is f for f in found):
+    found.append(tf.compat.v1)
+  return found
+
+
 def _install_layers():
   """Puts our layers under every name and import path TF1 code used."""
-  v1 = tf.compat.v1
   namespace = _layers_namespace()
-  _patch(v1, 'layers', namespace,
-         'tf.compat.v1.layers -> tf_compat_bn.layers (every name)')
+  for v1 in _v1_modules():
+    _patch(v1, 'layers', namespace,
+           f'{v1.__name__}.layers -> tf_compat_bn.layers (every name)')
   # Registered modules win over TF's lazy loaders: `import
   # tensorflow.compat.v1.layers` and `from tensorflow.compat.v1.layers
   # import X` find ours instead of loading (and re-attaching) TF's.
@@ -151,17 +172,17 @@ def _mend_tensor_alias():
 
 
 def install():
-  """Installs our batch norm under the legacy names; returns what changed.
+  """Installs our layers and batch norm under the legacy names; returns
+  what changed (one line per change).
 
   Idempotent: a second call changes nothing and returns the same list.
   """
   if _applied:
     return report()
-  v1 = tf.compat.v1
   _install_layers()
 
   top, sub = _contrib_modules()
-  for owner, label in ((tf, 'tf'), (v1, 'tf.compat.v1')):
+  for owner, label in [(tf, 'tf')] + [(m, m.__name__) for m in _v1_modules()]:
     if getattr(owner, 'contrib', None) is None:
       _patch(owner, 'contrib', top,
              f'{label}.contrib.layers.batch_norm -> tf_compat_bn.batch_norm')
