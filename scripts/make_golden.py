@@ -67,6 +67,9 @@ def write_layer_families():
                    for name in sorted(module.ERROR_CASES)}}
   _write('layer_families.json', {'tensorflow': tf.__version__,
                                  'families': families})
+  for layout_id in sorted(checkpoint_layouts.LAYER_LAYOUTS):
+    _write(os.path.join('..', 'checkpoints', layout_id + '.json'),
+           checkpoint_layouts.layer_checkpoint_layout(layout_id, layer_ns))
 
 
 def main():

@@ -22,3 +22,12 @@ def test_checkpoint_layout(layout_id):
   actual = checkpoint_layouts.checkpoint_layout(
       layout_id, tf_compat_bn.batch_norm, tf_compat_bn.batch_normalization)
   assert actual == expected
+
+
+@pytest.mark.parametrize('layout_id', sorted(checkpoint_layouts.LAYER_LAYOUTS))
+def test_layer_checkpoint_layout(layout_id):
+  with open(os.path.join(HERE, 'checkpoints', layout_id + '.json')) as f:
+    expected = json.load(f)
+  actual = checkpoint_layouts.layer_checkpoint_layout(layout_id,
+                                                      tf_compat_bn.layers)
+  assert actual == expected
