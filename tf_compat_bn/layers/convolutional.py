@@ -19,60 +19,10 @@ import tensorflow as tf
 
 from tf_compat_bn.layers import base
 from tf_compat_bn.layers import identifiers
+from tf_compat_bn.layers import utils
 
 v1 = tf.compat.v1
 
-_CHANNELS = ('channels_first', 'channels_last')
-_PADDINGS = ('valid', 'same', 'causal')
-
-
-# ---- argument normalization (the reference's messages) -------------------
-def _int_tuple(value, n, name, allow_zero=False):
-  """`value` (an int or n ints) as a tuple of n ints; ValueError otherwise."""
-  message = (f'The `{name}` argument must be a tuple of {n} integers. '
-             f'Received: {value}')
-  if isinstance(value, int):
-    result = (value,) * n
-  else:
-    try:
-      result = tuple(value)
-    except TypeError:
-      raise ValueError(message) from None
-    if len(result) != n:
-      raise ValueError(message)
-    for item in result:
-      try:
-        int(item)
-      except (ValueError, TypeError):
-        raise ValueError(message + f'including element {item} of type '
-                         f'{type(item)}') from None
-  if allow_zero:
-    bad, requirement = {v for v in result if v < 0}, '>= 0'
-  else:
-    bad, requirement = {v for v in result if v <= 0}, '> 0'
-  if bad:
-    raise ValueError(message + f' including {bad} that does not satisfy the '
-                     f'requirement `{requirement}`.')
-  return result
-
-
-def _padding(value):
-  if isinstance(value, (list, tuple)):
-    return value
-  lowered = value.lower()
-  if lowered not in _PADDINGS:
-    raise ValueError('The `padding` argument must be a list/tuple or one of '
-                     '"valid", "same" (or "causal", only for `Conv1D). '
-                     f'Received: {lowered}')
-  return lowered
-
-
-def _data_format(value):
-  lowered = (value or 'channels_last').lower()
-  if lowered not in _CHANNELS:
-    raise ValueError('The `data_format` argument must be one of '
-                     f'"channels_first", "channels_last". Received: {value}')
-  return lowered
 
 
 def _tf_format(data_format, ndim):
@@ -85,28 +35,6 @@ def _tf_format(data_format, ndim):
           else 'NC' + spatial)
 
 
-_LENGTH_PADDINGS = frozenset(('same', 'valid', 'full', 'causal'))
-
-
-def _output_length(length, size, padding, stride, dilation=1):
-  """Length of a convolution's output along one axis (None if unknown).
-
-  Explicit (list) paddings have no static length here; they fail as in the
-  reference (a list is unhashable, a tuple is not a known padding)."""
-  if length is None:
-    return None
-  if padding not in _LENGTH_PADDINGS:
-    raise AssertionError()
-  size = size + (size - 1) * (dilation - 1)
-  if padding in ('same', 'causal'):
-    out = length
-  elif padding == 'valid':
-    out = length - size + 1
-  else:  # 'full'
-    out = length + size - 1
-  return (out + stride - 1) // stride
-
-
 def _transposed_length(length, size, padding, output_padding, stride,
                        dilation=1):
   """Length of a transposed convolution's output along one axis.
@@ -115,7 +43,7 @@ def _transposed_length(length, size, padding, output_padding, stride,
   then graph ops, written in the order that names them like the reference
   (`mul`, `add`, `sub`...).
   """
-  if padding not in _LENGTH_PADDINGS - {'causal'}:
+  if padding not in ('same', 'valid', 'full'):
     raise AssertionError()
   if length is None:
     return None
@@ -128,38 +56,6 @@ def _transposed_length(length, size, padding, output_padding, stride,
     return length * stride
   pad = {'same': size // 2, 'valid': 0, 'full': size - 1}[padding]
   return (length - 1) * stride + size - 2 * pad + output_padding
-
-
-# ---- device placement ------------------------------------------------------
-class _DeviceProbe:
-  """Stands in for an op while the graph's device functions are applied."""
-
-  def __init__(self):
-    self.device = ''
-    self.type = 'NoOp'
-    self.name = ''
-    self.node_def = None
-
-  def _set_device_from_string(self, device):
-    self.device = device
-
-  def _set_device(self, device):
-    self.device = getattr(device, 'to_string', lambda: device)()
-
-
-def _nchw_supported():
-  """False where TF has no channels-first kernels: on CPU (no GPU available,
-  or a `tf.device('/cpu:*')` scope is active); the layers then transpose."""
-  if not tf.config.list_logical_devices('GPU'):
-    return False
-  probe = _DeviceProbe()
-  try:
-    graph = v1.get_default_graph()
-    graph._apply_device_functions(probe)  # pylint: disable=protected-access
-    device_type = tf.DeviceSpec.from_string(probe.device or '').device_type
-  except Exception:  # pylint: disable=broad-except
-    return True
-  return device_type != 'CPU'
 
 
 # ---- the convolution math --------------------------------------------------
@@ -208,7 +104,7 @@ class _ConvSpec:
       spatial = dims[batch_rank + 1:]
     else:
       spatial = dims[batch_rank:-1]
-    spatial = [_output_length(d, self.kernel_size[i], self.padding,
+    spatial = [utils.output_length(d, self.kernel_size[i], self.padding,
                               self.strides[i], self.dilation_rate[i])
                for i, d in enumerate(spatial)]
     if self.channels_first:
@@ -302,7 +198,7 @@ def _transposed_2d(spec, inputs, kernel):
   dilated = spec.dilation_rate != (1, 1)
   tf_format = 'NHWC'
   if spec.channels_first:
-    if dilated or not _nchw_supported():
+    if dilated or not utils.nchw_supported():
       inputs = v1.transpose(inputs, (0, 2, 3, 1))
     else:
       tf_format = 'NCHW'
@@ -421,11 +317,11 @@ class _Conv(base.Layer):
     self.rank = rank
     self.filters = filters
     self.groups = extras.pop('groups', 1) or 1
-    self.kernel_size = _int_tuple(kernel_size, rank, 'kernel_size')
-    self.strides = _int_tuple(strides, rank, 'strides', allow_zero=True)
-    self.padding = _padding(padding)
-    self.data_format = _data_format(data_format)
-    self.dilation_rate = _int_tuple(dilation_rate, rank, 'dilation_rate')
+    self.kernel_size = utils.normalize_tuple(kernel_size, rank, 'kernel_size')
+    self.strides = utils.normalize_tuple(strides, rank, 'strides', allow_zero=True)
+    self.padding = utils.normalize_padding(padding)
+    self.data_format = utils.normalize_data_format(data_format)
+    self.dilation_rate = utils.normalize_tuple(dilation_rate, rank, 'dilation_rate')
     self.activation = identifiers.activation(activation)
     self.use_bias = use_bias
     self.kernel_initializer = identifiers.initializer(kernel_initializer)
@@ -439,7 +335,7 @@ class _Conv(base.Layer):
     if self._TRANSPOSED:
       self.output_padding = extras.pop('output_padding', None)
       if self.output_padding is not None:
-        self.output_padding = _int_tuple(self.output_padding, rank,
+        self.output_padding = utils.normalize_tuple(self.output_padding, rank,
                                          'output_padding', allow_zero=True)
         for stride, pad in zip(self.strides, self.output_padding):
           if pad >= stride:

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from tf_compat_bn.layers import base
 from tf_compat_bn.layers import identifiers
+from tf_compat_bn.layers import utils
 
 v1 = tf.compat.v1
 
@@ -25,17 +26,6 @@ def _deprecated(name, replacement):
   warnings.warn(f'`tf.layers.{name}` is deprecated and will be removed in a '
                 'future version. Please use '
                 f'`tf.keras.layers.{replacement}` instead.', stacklevel=3)
-
-
-def _normalize_data_format(value):
-  """'channels_last' / 'channels_first' (any case; None is the default)."""
-  if value is None:
-    value = 'channels_last'
-  data_format = value.lower()
-  if data_format not in ('channels_first', 'channels_last'):
-    raise ValueError('The `data_format` argument must be one of '
-                     f'"channels_first", "channels_last". Received: {value}')
-  return data_format
 
 
 # --------------------------------------------------------------------------
@@ -357,7 +347,7 @@ class Flatten(base.Layer):
 
   def __init__(self, data_format=None, **kwargs):
     super().__init__(**kwargs)
-    self.data_format = _normalize_data_format(data_format)
+    self.data_format = utils.normalize_data_format(data_format)
     self.input_spec = base.InputSpec(min_ndim=1)
     self._channels_first = self.data_format == 'channels_first'
 

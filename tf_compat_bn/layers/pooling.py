@@ -20,103 +20,9 @@ import warnings
 import tensorflow as tf
 
 from tf_compat_bn.layers import base
+from tf_compat_bn.layers import utils
 
 v1 = tf.compat.v1
-
-
-def _normalize_tuple(value, n, name, allow_zero=False):
-  """`value` (an int or n ints) as a tuple of n; the reference's errors."""
-  message = (f'The `{name}` argument must be a tuple of {n} integers. '
-             f'Received: {value}')
-  if isinstance(value, int):
-    values = (value,) * n
-  else:
-    try:
-      values = tuple(value)
-    except TypeError:
-      raise ValueError(message) from None
-    if len(values) != n:
-      raise ValueError(message)
-    for v in values:
-      try:
-        int(v)
-      except (ValueError, TypeError):
-        message += f'including element {v} of type {type(v)}'
-        raise ValueError(message) from None
-  if allow_zero:
-    bad, requirement = {v for v in values if v < 0}, '>= 0'
-  else:
-    bad, requirement = {v for v in values if v <= 0}, '> 0'
-  if bad:
-    message += (f' including {bad} that does not satisfy the requirement '
-                f'`{requirement}`.')
-    raise ValueError(message)
-  return values
-
-
-def _normalize_padding(value):
-  if isinstance(value, (list, tuple)):
-    return value
-  padding = value.lower()
-  if padding not in ('valid', 'same', 'causal'):
-    raise ValueError('The `padding` argument must be a list/tuple or one of '
-                     '"valid", "same" (or "causal", only for `Conv1D). '
-                     f'Received: {padding}')
-  return padding
-
-
-def _normalize_data_format(value):
-  if value is None:
-    value = 'channels_last'
-  data_format = value.lower()
-  if data_format not in ('channels_first', 'channels_last'):
-    raise ValueError('The `data_format` argument must be one of '
-                     '"channels_first", "channels_last". Received: '
-                     f'{value}')
-  return data_format
-
-
-def _output_length(length, window, padding, stride):
-  if length is None:
-    return None
-  if padding in ('same', 'causal'):
-    full = length
-  elif padding == 'valid':
-    full = length - window + 1
-  else:
-    raise ValueError(f'Unsupported padding: {padding}')
-  return (full + stride - 1) // stride
-
-
-class _DeviceCapture:
-  """Stands in for an op while the graph's device functions run on it."""
-
-  def __init__(self):
-    self.device = ''
-
-  def _set_device(self, device):
-    self.device = device if isinstance(device, str) else device.to_string()
-
-  def _set_device_from_string(self, device_str):
-    self.device = device_str
-
-
-def _explicitly_on_cpu():
-  """Whether the enclosing `tf.device` scopes pin new ops to a CPU."""
-  graph = v1.get_default_graph()
-  capture = _DeviceCapture()
-  try:
-    graph._apply_device_functions(capture)  # pylint: disable=protected-access
-  except AttributeError:
-    return False
-  return tf.DeviceSpec.from_string(capture.device).device_type == 'CPU'
-
-
-def _has_nchw_support():
-  """NCHW pooling kernels are used when a GPU is visible and the graph is
-  not pinned to a CPU (the reference's rule for 1D channels-first pooling)."""
-  return (not _explicitly_on_cpu() and
-          bool(tf.config.list_logical_devices('GPU')))
 
 
 def _pool_image(x, pool_size, strides, padding, data_format, mode):
@@ -125,7 +31,7 @@ def _pool_image(x, pool_size, strides, padding, data_format, mode):
     raise ValueError('Unknown data_format: ' + str(data_format))
   layout = 'NHWC'
   if data_format == 'channels_first':
-    if _has_nchw_support():
+    if utils.nchw_supported():
       layout = 'NCHW'
     else:
       x = v1.transpose(x, (0, 2, 3, 1))
@@ -163,10 +69,10 @@ class _Pooling(base.Layer):
     if data_format is None:
       data_format = 'channels_last'
     n = self._RANK
-    self.pool_size = _normalize_tuple(pool_size, n, 'pool_size')
-    self.strides = _normalize_tuple(strides, n, 'strides', allow_zero=True)
-    self.padding = _normalize_padding(padding)
-    self.data_format = _normalize_data_format(data_format)
+    self.pool_size = utils.normalize_tuple(pool_size, n, 'pool_size')
+    self.strides = utils.normalize_tuple(strides, n, 'strides', allow_zero=True)
+    self.padding = utils.normalize_padding(padding)
+    self.data_format = utils.normalize_data_format(data_format)
     self.input_spec = base.InputSpec(ndim=n + 2)
 
   def compute_output_shape(self, input_shape):
@@ -175,7 +81,7 @@ class _Pooling(base.Layer):
       spatial, channels = dims[2:], dims[1]
     else:
       spatial, channels = dims[1:-1], dims[-1]
-    spatial = [_output_length(d, w, self.padding, s)
+    spatial = [utils.output_length(d, w, self.padding, s)
                for d, w, s in zip(spatial, self.pool_size, self.strides)]
     if self.data_format == 'channels_first':
       return tf.TensorShape([dims[0], channels] + spatial)
