@@ -661,3 +661,36 @@ def test_call_autograph_for_user_subclass(layers):
   with v1.Session() as sess:
     assert sess.run(y, {x: [1., 2.], flag: True}).tolist() == [2., 4.]
     assert sess.run(y, {x: [1., 2.], flag: False}).tolist() == [1., 2.]
+
+
+def test_batch_normalization_config(layers):
+  # Expected: what TF 2.12.1's tf.compat.v1.layers.BatchNormalization
+  # reported (seen live): renorm / ghost-batch keys only when used, no
+  # `fused`, Keras configs for initializers, regularizers and constraints.
+  zeros = {'class_name': 'Zeros', 'config': {'dtype': 'float32'}}
+  ones = {'class_name': 'Ones', 'config': {'dtype': 'float32'}}
+  base_config = {
+      'name': 'bn', 'trainable': True, 'dtype': None, 'axis': -1,
+      'momentum': 0.99, 'epsilon': 0.001, 'center': True, 'scale': True,
+      'beta_initializer': zeros, 'gamma_initializer': ones,
+      'moving_mean_initializer': zeros, 'moving_variance_initializer': ones,
+      'beta_regularizer': None, 'gamma_regularizer': None,
+      'beta_constraint': None, 'gamma_constraint': None}
+  assert layers.BatchNormalization(name='bn').get_config() == base_config
+  layer = layers.BatchNormalization(
+      name='bn', renorm=True, renorm_clipping={'rmax': 2.},
+      virtual_batch_size=2, axis=[1, 2], gamma_regularizer='l2',
+      beta_constraint='non_neg', fused=False, trainable=False)
+  assert layer.get_config() == dict(
+      base_config, trainable=False, axis=[1, 2],
+      gamma_regularizer={'class_name': 'L2',
+                         'config': {'l2': 0.009999999776482582}},
+      beta_constraint={'class_name': 'NonNeg', 'config': {}}, renorm=True,
+      renorm_clipping={'rmax': 2.0}, renorm_momentum=0.99,
+      virtual_batch_size=2)
+  built = layers.BatchNormalization(name='bn3')
+  built(v1.placeholder(tf.float32, [2, 3]))
+  assert built.get_config() == dict(base_config, name='bn3', dtype='float32',
+                                    axis=[1])
+  again = layers.BatchNormalization.from_config(built.get_config())
+  assert (again.name, again.axis) == ('bn3', [1])

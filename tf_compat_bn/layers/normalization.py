@@ -7,6 +7,7 @@ path, and orders the calls so that names, update ops and values follow the
 reference contract.
 """
 
+from absl import logging
 import tensorflow as tf
 
 from tf_compat_bn import core
@@ -120,6 +121,40 @@ class BatchNormalization(base.Layer):
             core.fused_data_format(rank, self.axis[0]) is not None and
             self.virtual_batch_size is None and self.adjustment is None and
             tf.as_dtype(self.dtype or tf.float32) in core.FUSED_DTYPES)
+
+  def get_config(self):
+    """The constructor arguments as the reference reports them: renorm and
+    ghost-batch settings only when used; `fused` never; `adjustment` (a
+    function) omitted with a warning."""
+    ids = identifiers
+    config = super().get_config()
+    config.update({
+        'axis': self.axis, 'momentum': self.momentum,
+        'epsilon': self.epsilon, 'center': self.center, 'scale': self.scale,
+        'beta_initializer': ids.serialize_initializer(self.beta_initializer),
+        'gamma_initializer': ids.serialize_initializer(
+            self.gamma_initializer),
+        'moving_mean_initializer': ids.serialize_initializer(
+            self.moving_mean_initializer),
+        'moving_variance_initializer': ids.serialize_initializer(
+            self.moving_variance_initializer),
+        'beta_regularizer': ids.serialize_regularizer(self.beta_regularizer),
+        'gamma_regularizer': ids.serialize_regularizer(
+            self.gamma_regularizer),
+        'beta_constraint': ids.serialize_constraint(self.beta_constraint),
+        'gamma_constraint': ids.serialize_constraint(self.gamma_constraint),
+    })
+    if self.renorm:
+      config.update(renorm=True, renorm_clipping=self.renorm_clipping,
+                    renorm_momentum=self.renorm_momentum)
+    if self.virtual_batch_size is not None:
+      config['virtual_batch_size'] = self.virtual_batch_size
+    if self.adjustment is not None:
+      logging.warning('The `adjustment` function of this `BatchNormalization` '
+                      'layer cannot be serialized and has been omitted from '
+                      'the layer config. It will not be included when '
+                      're-creating the layer from the saved config.')
+    return config
 
   def build(self, input_shape):
     input_shape = tf.TensorShape(input_shape)
