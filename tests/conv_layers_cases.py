@@ -118,6 +118,8 @@ CASES = [
           kwargs=dict(filters=4, kernel_size=3, trainable=False)),
     _case('conv2d_float16', 'conv2d', NHWC, dtype='float16',
           kwargs=dict(filters=4, kernel_size=3)),
+    _case('conv2d_bfloat16', 'conv2d', NHWC, dtype='bfloat16',
+          kwargs=dict(filters=4, kernel_size=3)),
     _case('conv2d_float64', 'conv2d', NHWC, dtype='float64',
           kwargs=dict(filters=4, kernel_size=3, activation='@relu')),
     _case('conv2d_unknown_batch', 'conv2d', NHWC,

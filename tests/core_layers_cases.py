@@ -90,6 +90,8 @@ CASES = [
           kwargs=dict(units=3)),
     _case('dense_float16', 'dense', [4, 3], dtype='float16',
           kwargs=dict(units=4), objects=dict(kernel_initializer='const_half')),
+    _case('dense_bfloat16', 'dense', [4, 3], dtype='bfloat16',
+          kwargs=dict(units=4), objects=dict(kernel_initializer='const_half')),
     _case('dense_float64', 'dense', [4, 3], dtype='float64',
           kwargs=dict(units=4), objects=dict(activation='relu')),
     _case('dense_class_dtype_cast', 'Dense', [4, 3],
