@@ -31,12 +31,15 @@ def _imported_names(path):
 
 def test_sources_import_no_keras():
   offending = []
-  for name in sorted(os.listdir(PACKAGE)):
-    if name.endswith('.py'):
-      for imported in _imported_names(os.path.join(PACKAGE, name)):
-        if any(imported == f or imported.startswith(f + '.')
-               for f in FORBIDDEN):
-          offending.append((name, imported))
+  sources = [os.path.join(d, n) for d, _, names in os.walk(PACKAGE)
+             for n in sorted(names) if n.endswith('.py')]
+  assert any(s.endswith(os.path.join('layers', 'convolutional.py'))
+             for s in sources)
+  for path in sources:
+    for imported in _imported_names(path):
+      if any(imported == f or imported.startswith(f + '.')
+             for f in FORBIDDEN):
+        offending.append((os.path.relpath(path, PACKAGE), imported))
   assert offending == []
 
 
@@ -64,10 +67,27 @@ SCRIPT = textwrap.dedent('''
               tf_compat_bn.batch_norm(x4, batch_weights=tf.ones([4])),
               tf_compat_bn.batch_normalization(x4, training=flag),
               tf_compat_bn.BatchNormalization(axis=[1, 3])(x4, training=True)]
+      layers = tf_compat_bn.layers
+      net = layers.conv2d(x4, 4, 2, padding='same', activation='relu',
+                          kernel_initializer='he_normal',
+                          kernel_regularizer='l2', bias_constraint='non_neg')
+      net = layers.separable_conv2d(net, 4, 2, padding='same')
+      net = layers.conv2d_transpose(net, 2, 2, strides=2)
+      net = layers.max_pooling2d(net, 2, 2)
+      net = layers.average_pooling2d(net, 2, 1, padding='same')
+      net = layers.dropout(layers.flatten(net), 0.5, training=flag)
+      outs.append(layers.dense(net, 3, activation='tanh'))
+      outs.append(layers.conv1d(x2[:, :, None], 2, 2))
+      outs.append(layers.max_pooling3d(
+          layers.conv3d(tf.ones([1, 2, 2, 2, 1]), 1, 1), 1, 1))
       with v1.Session() as sess:
         sess.run(v1.global_variables_initializer())
         sess.run(outs, {x4: np.ones([4, 3, 3, 2]), x2: np.ones([4, 3]),
                         flag: True})
+    tf_compat_bn.install()
+    with tf.Graph().as_default():
+      v1.layers.dense(v1.layers.flatten(tf.ones([2, 2, 2])), 2)
+    tf_compat_bn.uninstall()
     new = {m for m in sys.modules if m.split('.')[0] in ('keras', 'tf_keras')}
     assert new == loaded, sorted(new - loaded)
     print('NO-KERAS-OK')

@@ -53,8 +53,10 @@ def _patch(owner, name, value, description):
 
 
 # TF1-era internal modules legacy code imported the layers from.
-_INTERNAL_LAYER_MODULES = ('base', 'core', 'convolutional', 'pooling',
-                           'normalization', 'layers')
+_INTERNAL_LAYER_MODULES = {
+    'base': layers.base, 'core': layers.core,
+    'convolutional': layers.convolutional, 'pooling': layers.pooling,
+    'normalization': layers.normalization, 'layers': layers}
 
 
 def _public_layer_names():
@@ -109,22 +111,34 @@ def _install_layers():
                       'tensorflow._api.v2.compat.v1.layers'):
     _patch(sys.modules, module_name, namespace,
            f'sys.modules[{module_name!r}] -> tf_compat_bn.layers')
-  ours = set(_public_layer_names())
-  for short in _INTERNAL_LAYER_MODULES:
-    module_name = f'tensorflow.python.layers.{short}'
-    try:
-      module = importlib.import_module(module_name)
-    except Exception:  # pylint: disable=broad-except
-      module = types.ModuleType(module_name)
-      _patch(sys.modules, module_name, module,
-             f'sys.modules[{module_name!r}] (stand-in)')
-    names = [n for n in dir(module) if n in ours]
-    if short == 'normalization':
-      names = ['BatchNormalization', 'BatchNorm', 'batch_normalization',
-               'batch_norm']
-    for name in names:
-      _patch(module, name, getattr(layers, name),
-             f'{module_name}.{name} -> tf_compat_bn.layers.{name}')
+  for short, source in _INTERNAL_LAYER_MODULES.items():
+    _install_internal_layers_module(short, source)
+
+
+def _install_internal_layers_module(short, source):
+  """`tensorflow.python.layers.<short>` with `source`'s names.
+
+  One TF already imported gets our names set on it; otherwise a stand-in
+  holding them is registered (and attached to the package), so a later
+  import finds ours without loading TF's internal Keras copy.
+  """
+  module_name = f'tensorflow.python.layers.{short}'
+  public = set(_public_layer_names()) | {'keras_style_scope',
+                                         'set_keras_style'}
+  names = [n for n in dir(source) if n in public]
+  module = sys.modules.get(module_name)
+  if module is None:
+    module = types.ModuleType(module_name, f'{module_name} stand-in from '
+                              'tf_compat_bn (no Keras).')
+    _patch(sys.modules, module_name, module,
+           f'sys.modules[{module_name!r}] -> tf_compat_bn stand-in')
+    package = sys.modules.get('tensorflow.python.layers')
+    if package is not None:
+      _patch(package, short, module,
+             f'tensorflow.python.layers.{short} -> tf_compat_bn stand-in')
+  for name in names:
+    _patch(module, name, getattr(source, name),
+           f'{module_name}.{name} -> tf_compat_bn.layers.{name}')
 
 
 class _ContribNamespace(types.ModuleType):
