@@ -1,7 +1,8 @@
 """Benchmarks tf_compat_bn against the fused-kernel floor and the reference.
 
-    python scripts/bench.py            # full run (minutes)
-    python scripts/bench.py --quick    # smoke run (small shapes, few repeats)
+    python scripts/bench.py                 # full run (minutes)
+    python scripts/bench.py --quick         # smoke run (small shapes, few repeats)
+    python scripts/bench.py --part stacks   # only the model stacks (or: bn)
 
 Every figure is a ratio to `raw`, measured in the same process, interleaved
 (absolute times move on shared machines):
@@ -22,6 +23,26 @@ construction time and ops per BN layer of a ResNet-50-shaped stack (53
 conv+BN layers); peak memory above imports of a training loop, per case, each
 measured in a fresh child process.  Times are medians of repeated steps after
 warm-up.
+
+Model stacks, written the TF1 way with each implementation's layer functions
+(`conv2d`, `dense`, `batch_normalization`, `max_pooling2d`):
+
+* conv: N x (conv2d 3x3 'same' without bias -> batch_normalization -> relu),
+  a 2x2 max pool after every second block, NHWC;
+* dense: N x (dense -> batch_normalization -> relu).
+
+Implementations: ours (`tf_compat_bn.layers`), the reference
+(`tf.compat.v1.layers`, natively on TF <= 2.12 only, else skipped with the
+reason printed) and raw, the same math hand-written (`tf.nn.conv2d` /
+`tf.matmul` + bias, FusedBatchNormV3 on rank 4 and `tf.nn.moments` on rank 2,
+as the layer does, the two assigns, `tf.nn.max_pool2d`; one `tf.cond` per BN
+when `training` is a tensor).  `raw (copy)` is raw built and timed again: its
+ratio to raw is the noise of the run.  Figures: forward graph construction
+time per layer call, with `training=True` and with a TF1 `is_training` bool
+tensor, and ops per layer call; training step (SGD under the UPDATE_OPS
+dependency) and inference step.  The targets (build <= 1.1x raw and no slower
+than the reference; steps no slower than the reference) are printed with a
+verdict, never asserted.
 """
 
 import argparse
@@ -191,6 +212,13 @@ def time_steps(impls, shape, data_format, variant, training, repeats, warmup):
     built = build_step(fn, shape, data_format, variant, training)
     if built is not None:
       steps[name] = built
+  return _time_sessions(steps, repeats, warmup)
+
+
+def _time_sessions(steps, repeats, warmup):
+  """{name: median seconds of session.run(fetch)} for {name: (session,
+  fetch)}: warm-up, then `repeats` rounds, the order rotated each round;
+  closes the sessions."""
   for session, fetch in steps.values():
     for _ in range(warmup):
       session.run(fetch)
@@ -304,6 +332,302 @@ def peak_memory(names, shape, data_format, variant, steps):
 
 
 # --------------------------------------------------------------------------
+# Model stacks, written the TF1 way: conv2d -> BN -> relu (-> max pool), and
+# dense -> BN -> relu, with three implementations of the layer functions.
+# --------------------------------------------------------------------------
+def _our_layer_functions():
+  """Our conv2d / dense / batch_normalization / max_pooling2d.
+
+  Taken from `tf_compat_bn.layers` when it exports them, else from the
+  family's submodule (the package exports are being filled in).
+  """
+  import importlib  # pylint: disable=g-import-not-at-top
+  from tf_compat_bn import layers  # pylint: disable=g-import-not-at-top
+  functions = {}
+  for name, module in (('conv2d', 'convolutional'), ('dense', 'core'),
+                       ('batch_normalization', 'normalization'),
+                       ('max_pooling2d', 'pooling')):
+    fn = getattr(layers, name, None)
+    if fn is None:
+      fn = getattr(importlib.import_module(f'tf_compat_bn.layers.{module}'),
+                   name)
+    functions[name] = fn
+  return functions
+
+
+def _reference_layer_functions():
+  return {name: getattr(v1.layers, name) for name in
+          ('conv2d', 'dense', 'batch_normalization', 'max_pooling2d')}
+
+
+def _raw_bn_update(moving, value, decay):
+  v1.add_to_collection(v1.GraphKeys.UPDATE_OPS,
+                       v1.assign_sub(moving, (moving - value) * decay))
+
+
+def _raw_batch_normalization(x, training, epsilon=1e-3, decay=0.01):
+  """What the layer computes, hand-written: FusedBatchNormV3 on rank 4 (the
+  layer's fused path), moments on rank 2 (the layer's non-fused path); the
+  two moving-average assigns; a `tf.cond` when `training` is a tensor."""
+  channels = x.shape[-1]
+  with v1.variable_scope(None, default_name='batch_normalization'):
+    gamma = v1.get_variable('gamma', [channels],
+                            initializer=v1.ones_initializer())
+    beta = v1.get_variable('beta', [channels],
+                           initializer=v1.zeros_initializer())
+    mean = v1.get_variable('moving_mean', [channels], trainable=False,
+                           initializer=v1.zeros_initializer())
+    var = v1.get_variable('moving_variance', [channels], trainable=False,
+                          initializer=v1.ones_initializer())
+    if x.shape.rank == 4:
+      def train():
+        return v1.nn.fused_batch_norm(x, gamma, beta, epsilon=epsilon,
+                                      is_training=True)
+
+      def infer():
+        y, _, _ = v1.nn.fused_batch_norm(x, gamma, beta, mean, var,
+                                         epsilon=epsilon, is_training=False)
+        return y, mean.read_value(), var.read_value()
+    else:
+      def train():
+        m, s = tf.nn.moments(x, [0])
+        return tf.nn.batch_normalization(x, m, s, beta, gamma, epsilon), m, s
+
+      def infer():
+        return (tf.nn.batch_normalization(x, mean, var, beta, gamma, epsilon),
+                mean.read_value(), var.read_value())
+    if training is True:
+      y, m, s = train()
+    elif training is False:
+      return infer()[0]  # (the two reads are unused: pruned at run time)
+    else:
+      y, m, s = tf.cond(training, train, infer)
+    _raw_bn_update(mean, m, decay)
+    _raw_bn_update(var, s, decay)
+    return y
+
+
+def _raw_conv2d(x, filters, kernel_size, padding, use_bias):
+  assert padding == 'same' and not use_bias
+  with v1.variable_scope(None, default_name='conv2d'):
+    kernel = v1.get_variable(
+        'kernel', [kernel_size, kernel_size, x.shape[-1], filters])
+    return tf.nn.conv2d(x, kernel, 1, 'SAME')
+
+
+def _raw_dense(x, units):
+  with v1.variable_scope(None, default_name='dense'):
+    kernel = v1.get_variable('kernel', [x.shape[-1], units])
+    bias = v1.get_variable('bias', [units], initializer=v1.zeros_initializer())
+    return tf.nn.bias_add(tf.matmul(x, kernel), bias)
+
+
+def _raw_max_pooling2d(x, pool_size, strides):
+  with v1.name_scope(None, default_name='max_pooling2d'):
+    return tf.nn.max_pool2d(x, pool_size, strides, 'VALID')
+
+
+def _raw_layer_functions():
+  return {'conv2d': _raw_conv2d, 'dense': _raw_dense,
+          'batch_normalization': _raw_batch_normalization,
+          'max_pooling2d': _raw_max_pooling2d}
+
+
+def stack_implementations():
+  """{name: layer functions}, and {name: reason} for those that cannot run.
+
+  'raw (copy)' is raw again, built and timed as a separate implementation:
+  its ratio to raw is the run's noise floor.
+  """
+  impls = {'raw': _raw_layer_functions(), 'raw (copy)': _raw_layer_functions(),
+           'ours': _our_layer_functions()}
+  skipped = {}
+  version = tuple(int(p) for p in tf.__version__.split('.')[:2])
+  if version <= (2, 12):
+    impls['reference'] = _reference_layer_functions()
+  else:
+    skipped['reference'] = (f'tf.compat.v1.layers needs Keras 2, which does '
+                            f'not run natively on TF {tf.__version__}')
+  return impls, skipped
+
+
+def conv_stack(layers, x, blocks, filters, training):
+  """`blocks` x (conv2d 3x3 same, no bias -> BN -> relu), a 2x2 max pool
+  after every second block; NHWC."""
+  h = x
+  for i in range(blocks):
+    h = layers['conv2d'](h, filters, 3, padding='same', use_bias=False)
+    h = layers['batch_normalization'](h, training=training)
+    h = tf.nn.relu(h)
+    if i % 2 == 1:
+      h = layers['max_pooling2d'](h, 2, 2)
+  return h
+
+
+def dense_stack(layers, x, blocks, units, training):
+  """`blocks` x (dense with bias -> BN -> relu)."""
+  h = x
+  for _ in range(blocks):
+    h = layers['dense'](h, units)
+    h = layers['batch_normalization'](h, training=training)
+    h = tf.nn.relu(h)
+  return h
+
+
+def stacks(quick):
+  """(label, stack fn, input shape, blocks, width, layer calls)."""
+  if quick:
+    conv, dense = ([4, 16, 16, 8], 4, 8), ([32, 64], 4, 64)
+  else:
+    conv, dense = ([32, 32, 32, 16], 8, 16), ([256, 512], 8, 512)
+  return [
+      ('conv', conv_stack, conv[0], conv[1], conv[2],
+       2 * conv[1] + conv[1] // 2),
+      ('dense', dense_stack, dense[0], dense[1], dense[2], 2 * dense[1]),
+  ]
+
+
+def build_model_step(layers, stack, shape, blocks, width, training):
+  """A session running one SGD training step (under UPDATE_OPS) or one
+  inference step of the stack, and its fetch."""
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(0)
+    x = tf.Variable(np.random.RandomState(0).normal(
+        size=shape).astype(np.float32), trainable=False, name='x')
+    y = stack(layers, tf.identity(x), blocks, width, training)
+    if training:
+      w = tf.constant(np.random.RandomState(1).normal(
+          size=y.shape.as_list()).astype(np.float32))
+      loss = tf.reduce_sum(y * w)
+      with tf.control_dependencies(v1.get_collection(
+          v1.GraphKeys.UPDATE_OPS)):
+        train_op = v1.train.GradientDescentOptimizer(1e-3).minimize(loss)
+      with tf.control_dependencies([train_op]):
+        fetch = tf.identity(loss)
+    else:
+      fetch = tf.reduce_sum(y)
+    session = v1.Session(graph=graph, config=v1.ConfigProto(
+        intra_op_parallelism_threads=THREADS,
+        inter_op_parallelism_threads=THREADS))
+    session.run(v1.global_variables_initializer())
+  return session, fetch
+
+
+def time_model_steps(impls, stack, shape, blocks, width, training, repeats,
+                     warmup):
+  steps = {name: build_model_step(layers, stack, shape, blocks, width,
+                                  training)
+           for name, layers in impls.items()}
+  return _time_sessions(steps, repeats, warmup)
+
+
+def build_model(layers, stack, shape, blocks, width, training):
+  """Seconds to build the forward stack, and the ops it added.
+
+  `training`: True, or 'placeholder' for a TF1 `is_training` bool
+  placeholder (the BN layers then build conds).
+  """
+  graph = tf.Graph()
+  with graph.as_default():
+    x = v1.placeholder(tf.float32, [None] + shape[1:])
+    if training == 'placeholder':
+      training = v1.placeholder_with_default(True, [], name='is_training')
+    ops = len(graph.get_operations())
+    start = time.perf_counter()
+    stack(layers, x, blocks, width, training)
+    elapsed = time.perf_counter() - start
+    return elapsed, len(graph.get_operations()) - ops
+
+
+def model_construction(impls, stack, shape, blocks, width, training,
+                       repeats):
+  """{name: (median seconds, ops)} over `repeats` interleaved, rotated
+  builds."""
+  runs = {name: [] for name in impls}
+  names = list(impls)
+  for name in names:  # a throwaway build: first calls pay one-time costs
+    build_model(impls[name], stack, shape, blocks, width, training)
+  for r in range(repeats):
+    for name in names[r % len(names):] + names[:r % len(names)]:
+      runs[name].append(build_model(impls[name], stack, shape, blocks, width,
+                                    training))
+  return {name: (statistics.median(t for t, _ in r), r[0][1])
+          for name, r in runs.items()}
+
+
+STACK_TARGETS = {
+    'build': 'ours <= 1.1x raw, <= reference',
+    'step': 'ours <= reference',
+}
+
+
+def _target_met(kind, ours, reference, noise):
+  """'yes', 'NO', 'noise' (missed by less than the run's noise: the
+  distance of raw (copy) from raw), or None where the target needs the
+  missing reference.  `ours`, `reference`: ratios to raw."""
+  excess = []
+  if kind == 'build':
+    excess.append(ours - 1.1)
+  if reference is not None:
+    excess.append(ours / reference - 1.0)
+  if not excess:
+    return None
+  if max(excess) <= 0:
+    return 'yes'
+  return 'noise' if max(excess) <= noise else 'NO'
+
+
+def stack_report(quick, repeats, warmup, build_repeats):
+  """Builds and times the model stacks; prints a table, returns results."""
+  impls, skipped = stack_implementations()
+  order = list(impls)
+  print()
+  for name, reason in skipped.items():
+    print(f'# skipped stack implementation {name}: {reason}')
+  print('# model stacks: per-layer build time (forward graph; a layer is one '
+        'conv2d / dense / batch_normalization / max_pooling2d call) and step '
+        'times; "raw (copy)" is raw built again: its ratio is the noise floor; '
+        'met "noise": missed by less than that noise')
+  print('| model stack | figure | ' + ' | '.join(order) +
+        ' | ours/reference | raw | target | met |')
+  print('|' + '---|' * (len(order) + 6))
+  results = {}
+  for label, stack, shape, blocks, width, calls in stacks(quick):
+    name = f'{label} {shape} x{blocks} blocks'
+    entry = results[label] = {'shape': shape, 'blocks': blocks,
+                              'width': width, 'layer_calls': calls}
+
+    def row(figure, values, kind, name=name):
+      raw = values['raw']
+      ours = values['ours'] / raw
+      ref = values['reference'] / raw if 'reference' in values else None
+      met = _target_met(kind, ours, ref,
+                        abs(values['raw (copy)'] / raw - 1.0))
+      print(f'| {name} | {figure} | ' + ' | '.join(_ratios(values, order)) +
+            f' | {"-" if ref is None else f"{ours / ref:.3f}"}'
+            f' | {raw * 1e3:.2f} ms | {STACK_TARGETS[kind]} | {met or "-"} |')
+
+    for training, key, figure in (
+        (True, 'build', 'build per layer, training=True'),
+        ('placeholder', 'build_flag', 'build per layer, is_training tensor')):
+      build = model_construction(impls, stack, shape, blocks, width, training,
+                                 build_repeats)
+      entry[key] = {n: t / calls for n, (t, _) in build.items()}
+      entry[key + '_ops'] = {n: ops / calls for n, (_, ops) in build.items()}
+      row(figure, entry[key], 'build')
+      print(f'| {name} | ops per layer, {figure.split(", ")[1]} | ' + ' | '.join(
+          f'{entry[key + "_ops"][n]:.1f}' for n in order) + ' | | | | |')
+    for training in (True, False):
+      step = 'train' if training else 'infer'
+      times = time_model_steps(impls, stack, shape, blocks, width, training,
+                               repeats, warmup)
+      entry[step] = times
+      row(f'{step} step', times, 'step')
+  return {'stacks': results, 'stacks_skipped': skipped}
+
+
+# --------------------------------------------------------------------------
 # Cases and report.
 # --------------------------------------------------------------------------
 def cases(quick):
@@ -328,40 +652,19 @@ def _ratios(values, order):
           for n in order]
 
 
-def main():
-  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-  parser.add_argument('--quick', action='store_true',
-                      help='small shapes and few repeats (a smoke run)')
-  parser.add_argument('--memory-child', help=argparse.SUPPRESS)
-  parser.add_argument('--json', help='also write the results to this file')
-  parser.add_argument('--threads', type=int, default=1,
-                      help='intra/inter-op threads per session (0: TF default)')
-  args = parser.parse_args()
-  global THREADS
-  THREADS = args.threads
-  if args.memory_child:
-    _peak_memory_child(*json.loads(args.memory_child))
-    return 0
-
-  repeats, warmup = (5, 2) if args.quick else (60, 10)
+def bn_report(args, repeats, warmup):
+  """The batch norm tables (steps per case, ResNet-50 build, memory)."""
   impls, skipped = implementations()
   order = list(impls)
-  print(f'# tf_compat_bn benchmark: TF {tf.__version__}, Python '
-        f'{platform.python_version()}, {platform.machine()}, '
-        f'{os.cpu_count()} CPUs, {args.threads or "default"} thread(s) per '
-        f'session{" (quick)" if args.quick else ""}')
   for name, reason in skipped.items():
     print(f'# skipped {name}: {reason}')
-  print('# every figure is a ratio to raw measured in the same run; '
-        '"-" = not applicable')
   header = '| case | step | ' + ' | '.join(order) + ' | raw ms |'
   print(header)
   print('|' + '---|' * (len(order) + 3))
   # A throwaway pass: the first graphs of a process pay allocator warm-up.
   first = cases(args.quick)[0]
   time_steps(impls, first[1], first[2], first[3], True, 3, warmup)
-  results = {'tensorflow': tf.__version__, 'quick': args.quick, 'steps': {},
-             'graph': {}, 'memory': {}, 'skipped': skipped}
+  results = {'steps': {}, 'graph': {}, 'memory': {}, 'skipped': skipped}
   for label, shape, fmt, variant, _ in cases(args.quick):
     for training in (True, False):
       step = 'train' if training else 'infer'
@@ -394,6 +697,41 @@ def main():
     results['memory'][label] = mem
     print(f'| {label} {shape} | ' + ' | '.join(_ratios(mem, order)) +
           f' | {mem["raw"]:.0f} |')
+  return results
+
+
+def main():
+  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  parser.add_argument('--quick', action='store_true',
+                      help='small shapes and few repeats (a smoke run)')
+  parser.add_argument('--part', choices=('all', 'bn', 'stacks'),
+                      default='all',
+                      help='only the batch norm tables, or only the model '
+                      'stacks (default: both)')
+  parser.add_argument('--memory-child', help=argparse.SUPPRESS)
+  parser.add_argument('--json', help='also write the results to this file')
+  parser.add_argument('--threads', type=int, default=1,
+                      help='intra/inter-op threads per session (0: TF default)')
+  args = parser.parse_args()
+  global THREADS
+  THREADS = args.threads
+  if args.memory_child:
+    _peak_memory_child(*json.loads(args.memory_child))
+    return 0
+
+  repeats, warmup = (5, 2) if args.quick else (60, 10)
+  print(f'# tf_compat_bn benchmark: TF {tf.__version__}, Python '
+        f'{platform.python_version()}, {platform.machine()}, '
+        f'{os.cpu_count()} CPUs, {args.threads or "default"} thread(s) per '
+        f'session{" (quick)" if args.quick else ""}')
+  print('# every figure is a ratio to raw measured in the same run; '
+        '"-" = not applicable')
+  results = {'tensorflow': tf.__version__, 'quick': args.quick}
+  if args.part in ('all', 'bn'):
+    results.update(bn_report(args, repeats, warmup))
+  if args.part in ('all', 'stacks'):
+    results.update(stack_report(args.quick, repeats, warmup,
+                                3 if args.quick else 9))
   if args.json:
     with open(args.json, 'w') as f:
       json.dump(results, f, indent=1)

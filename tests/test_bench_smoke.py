@@ -23,3 +23,21 @@ def test_bench_quick_reports_every_figure(tmp_path):
     assert all(t > 0 for t in times.values())
   assert {'raw', 'contrib', 'layers'} <= set(results['graph'])
   assert results['memory']
+  # The model stacks (conv2d/dense -> BN -> relu): every row of their table,
+  # for raw, its copy and ours (the reference where TF <= 2.12 runs it).
+  assert '| model stack | figure |' in result.stdout
+  assert set(results['stacks']) == {'conv', 'dense'}
+  for label, entry in results['stacks'].items():
+    for figure in ('build per layer, training=True',
+                   'ops per layer, training=True',
+                   'build per layer, is_training tensor',
+                   'ops per layer, is_training tensor',
+                   'train step', 'infer step'):
+      rows = [line for line in result.stdout.splitlines()
+              if line.startswith(f'| {label} [') and f'| {figure} |' in line]
+      assert len(rows) == 1, (label, figure)
+    for key in ('build', 'build_flag', 'train', 'infer'):
+      assert {'raw', 'raw (copy)', 'ours'} <= set(entry[key]), (label, key)
+      assert all(t > 0 for t in entry[key].values()), (label, key)
+    assert ('reference' in entry['train']) != bool(
+        results['stacks_skipped']), label
