@@ -694,3 +694,53 @@ def test_batch_normalization_config(layers):
                                     axis=[1])
   again = layers.BatchNormalization.from_config(built.get_config())
   assert (again.name, again.axis) == ('bn3', [1])
+
+
+def test_user_subclasses_of_library_layers(layers):
+  # TF1 programs subclassed tf.layers' own classes.  Expected behaviour seen
+  # on TF 2.12.1: a subclass `call` runs through AutoGraph (Python `if` on a
+  # tensor flag works) and `super().call` keeps the parent's graph; the
+  # parent's `build` marks the layer built, so a weight added after
+  # `super().build()` is looked up with reuse and does not exist.
+  class DoubledInTraining(layers.BatchNormalization):
+
+    def call(self, inputs, training=None):
+      out = super().call(inputs, training=training)
+      if training:
+        out = out * 2.0
+      return out
+
+  class ScaledDense(layers.Dense):
+
+    def build(self, input_shape):
+      self.extra = self.add_weight('extra', [self.units],
+                                   initializer=v1.ones_initializer())
+      super().build(input_shape)
+
+    def call(self, inputs):
+      return super().call(inputs) * self.extra
+
+  class LateWeight(layers.Dense):
+
+    def build(self, input_shape):
+      super().build(input_shape)
+      self.add_weight('late', [self.units])
+
+  x = v1.placeholder(tf.float32, [4, 3])
+  flag = v1.placeholder(tf.bool, [])
+  y = DoubledInTraining(name='bn')(x, training=flag)
+  z = ScaledDense(2, name='fc', kernel_initializer=v1.ones_initializer())(y)
+  assert [v.name for v in v1.global_variables()] == [
+      'bn/gamma:0', 'bn/beta:0', 'bn/moving_mean:0', 'bn/moving_variance:0',
+      'fc/extra:0', 'fc/kernel:0', 'fc/bias:0']
+  assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 2
+  data = np.arange(12.).reshape(4, 3)
+  with v1.Session() as sess:
+    sess.run(v1.global_variables_initializer())
+    # Batch norm of columns 0,3,6,9 (+k): (x - mean) / sqrt(var + 1e-3),
+    # var = 11.25; doubled in training; the dense sums 3 equal columns.
+    normalized = (data[:, 0] - 4.5) / np.sqrt(11.25 + 1e-3)
+    np.testing.assert_allclose(sess.run(z, {x: data, flag: True})[:, 0],
+                               2 * 3 * normalized, rtol=1e-5)
+  with pytest.raises(ValueError, match='Variable late/late does not exist'):
+    LateWeight(2, name='late')(x)

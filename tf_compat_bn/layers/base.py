@@ -371,10 +371,13 @@ class Layer:
     Inside `build` (called from `__call__`) they are active already, and
     re-entering them for every variable is most of a layer's Python cost.
     A changed partitioner (cleared for the moving statistics) needs the
-    re-entry, as the active scope holds a copy of the old one.
+    re-entry, as the active scope holds a copy of the old one; so does a
+    different reuse flag (a weight added after `build` marked the layer
+    built is looked up, not created, as in the reference).
     """
     active = v1.get_variable_scope()
     if (active is self._current_scope and
+        active.reuse == (True if reuse else self._scope.reuse) and
         active.partitioner is self._scope.partitioner and
         v1.get_default_graph().get_name_scope() + '/' ==
         active.original_name_scope):
