@@ -11,7 +11,7 @@ what TF 2.12.1 was seen to do (noted where so), or from arithmetic by hand.
 |---|---|
 | testLayerProperties | test_layer_properties |
 | testInt64Layer | test_int64_layer_weight |
-| testKerasStyleAddWeight | test_add_weight_ignores_name_scope (the keras_style_scope half is Keras-only: see test_experimental_keras_style_is_refused) |
+| testKerasStyleAddWeight | test_add_weight_ignores_name_scope, test_keras_style_scope |
 | testAddWeight | test_add_weight |
 | testInvalidTrainableSynchronizationCombination | test_on_read_trainable_is_refused |
 | testReusePartitionedVariablesAndRegularizers | test_reused_partitioned_regularizer_once |
@@ -744,3 +744,46 @@ def test_user_subclasses_of_library_layers(layers):
                                2 * 3 * normalized, rtol=1e-5)
   with pytest.raises(ValueError, match='Variable late/late does not exist'):
     LateWeight(2, name='late')(x)
+
+
+def test_keras_style_scope(layers):
+  # Expected names and behaviour seen on TF 2.12.1 (and the keras-style half
+  # of base_test.py's testKerasStyleAddWeight): no variable scopes, the
+  # layer's name as name scope, plain variables named in the current name
+  # scope, scope/reuse refused, no UPDATE_OPS.
+  x = v1.placeholder(tf.float32, [4, 3, 3, 2])
+  with layers.experimental.keras_style_scope():
+    conv = layers.Conv2D(4, 2, kernel_regularizer=tf.reduce_sum)
+    bn = layers.BatchNormalization()
+    dense = layers.Dense(3)
+    plain = layers.Layer(name='plain')
+    for kwargs, what in ((dict(_scope='s'), 'scope'),
+                         (dict(_reuse=True), 'reuse')):
+      with pytest.raises(ValueError, match=f'{what} argument not allowed when '
+                                           'keras style layers are enabled'):
+        layers.Dense(3, **kwargs)
+  with tf.name_scope('bar'):
+    variable = plain.add_weight('my_var', [2, 2],
+                                initializer=v1.zeros_initializer())
+  assert variable.name == 'bar/my_var:0'
+  y = dense(layers.flatten(bn(conv(x), training=True)))
+  dense(layers.flatten(bn(conv(x), training=True)))  # shares by object
+  with pytest.raises(ValueError, match='scope argument not allowed'):
+    conv(x, scope='z')
+  assert (conv.name, bn.name, dense.name) == ('conv2d_1',
+                                              'batch_normalization_1',
+                                              'dense_1')
+  assert [v.name for v in v1.global_variables()] == [
+      'bar/my_var:0', 'conv2d_1/kernel:0', 'conv2d_1/bias:0',
+      'batch_normalization_1/gamma:0', 'batch_normalization_1/beta:0',
+      'batch_normalization_1/moving_mean:0',
+      'batch_normalization_1/moving_variance:0', 'dense_1/kernel:0',
+      'dense_1/bias:0']
+  assert v1.get_collection(v1.GraphKeys.UPDATE_OPS) == []
+  assert len(bn.updates) == 4
+  assert [t.name for t in v1.get_collection(
+      v1.GraphKeys.REGULARIZATION_LOSSES)] == [
+          'conv2d_1/conv2d_1/kernel/Regularizer/Sum:0']
+  assert y.op.name == 'dense_1/BiasAdd'
+  # Outside the scope, layers are tf.layers-style again.
+  assert layers.Dense(2)._keras_style is False  # pylint: disable=protected-access

@@ -25,6 +25,7 @@ Subclasses implement `build(input_shape)` (creating variables with
 
 import contextlib
 import copy
+import functools
 import inspect
 import re
 import warnings
@@ -38,6 +39,10 @@ from tf_compat_bn import wiring
 from tf_compat_bn.layers import identifiers
 
 v1 = tf.compat.v1
+
+# Whether new layers use Keras-style variable management (see
+# `keras_style_scope`).
+_KERAS_STYLE = False
 
 # Per-graph counters behind default layer names (`dense`, `dense_1`, ...).
 _NAME_UIDS = weakref.WeakKeyDictionary()
@@ -181,6 +186,12 @@ class Layer:
   def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
     scope = kwargs.pop('_scope', None)
     self._reuse = kwargs.pop('_reuse', None)
+    self._keras_style = _KERAS_STYLE
+    if self._keras_style:
+      for what, value in (('scope', scope), ('reuse', self._reuse)):
+        if value is not None:
+          raise ValueError(f'{what} argument not allowed when keras style '
+                           f'layers are enabled, but saw: {value}')
     for key in kwargs:
       if key not in _ALLOWED_KWARGS:
         raise TypeError('Keyword argument not understood:', key)
@@ -301,6 +312,15 @@ class Layer:
       if key not in ('experimental_autocast', 'getter', 'collections',
                      'caching_device'):
         raise TypeError('Unknown keyword argument:', key)
+    if self._keras_style:
+      dtype = tf.as_dtype(dtype or self.dtype or tf.float32)
+      if self._dtype is None:
+        self._dtype = dtype.base_dtype.name
+      keras_trainable = trainable and self.trainable
+      return self._add_keras_style_weight(
+          name, shape, dtype, initializer, regularizer,
+          True if keras_trainable is None else keras_trainable, constraint,
+          use_resource, kwargs.get('caching_device'))
     if synchronization == tf.VariableSynchronization.ON_READ:
       if trainable:
         raise ValueError(
@@ -629,6 +649,11 @@ class Layer:
     `scope` parameter receives the variable scope.
     """
     scope = kwargs.pop('scope', None)
+    if self._keras_style:
+      if scope is not None:
+        raise ValueError('scope argument not allowed when keras style layers '
+                         f'are enabled, but saw: {scope}')
+      return self._keras_style_call(inputs, *args, **kwargs)
     self._set_scope(scope)
     call_params = _parameters(self.call)
     if 'training' in kwargs and 'training' not in call_params and not any(
@@ -658,6 +683,68 @@ class Layer:
     _add_to_collection(v1.GraphKeys.UPDATE_OPS, self.updates)
     wiring.register(self.updates)
     return outputs
+
+  def _keras_style_call(self, inputs, *args, **kwargs):
+    """`__call__` of a Keras-style layer: the layer's name as a (unique)
+    name scope, no variable scope, no UPDATE_OPS."""
+    call_params = _parameters(self.call)
+    if 'training' in kwargs and 'training' not in call_params and not any(
+        p.kind == p.VAR_KEYWORD for p in call_params.values()):
+      kwargs.pop('training')
+    inputs = tf.nest.map_structure(_to_tensor, inputs)
+    _check_inputs(self.input_spec, inputs, self._name)
+    with tf.name_scope(self._name), _all_cond_intermediates_as_outputs():
+      self._maybe_build(inputs)
+      self._call_inputs = tf.nest.flatten(inputs)
+      try:
+        outputs = self._call_fn()(inputs, *args, **kwargs)
+      finally:
+        self._call_inputs = None
+      if outputs is None:
+        raise ValueError("A layer's `call` method should return a Tensor "
+                         'or a list of Tensors, not None (layer: ' +
+                         self.name + ').')
+      self._regularize_activity(inputs, outputs)
+    return outputs
+
+  def _add_keras_style_weight(self, name, shape, dtype, initializer,
+                              regularizer, trainable, constraint,
+                              use_resource, caching_device):
+    """A plain variable named in the current name scope, as Keras makes
+    them (the partitioner, synchronization and aggregation are ignored, as
+    there)."""
+    initializer = identifiers.initializer(initializer)
+    if initializer is None:
+      if dtype.is_floating:
+        initializer = identifiers.initializer('glorot_uniform')
+      elif dtype.is_integer or dtype.is_unsigned or dtype.is_bool:
+        initializer = v1.zeros_initializer()
+      else:
+        raise ValueError(f'An initializer for variable {name} of type '
+                         f'{dtype.base_dtype} is required for layer '
+                         f'{self.name}')
+    if callable(initializer):
+      initial_value = functools.partial(initializer, shape, dtype=dtype)
+      variable_dtype = dtype.base_dtype
+    else:
+      initial_value, variable_dtype = initializer, None
+    shape = tf.TensorShape(shape)
+    variable = v1.Variable(
+        initial_value=initial_value, name=name, trainable=trainable,
+        caching_device=caching_device, dtype=variable_dtype,
+        constraint=identifiers.constraint(constraint),
+        use_resource=True if use_resource is None else use_resource,
+        shape=shape if shape else None)
+    if regularizer is not None:
+      scoped_name = variable.name[:variable.name.find(':')]
+
+      def loss():
+        with tf.name_scope(scoped_name + '/Regularizer'):
+          return regularizer(variable)
+      self.add_loss(loss)
+    (self._trainable_weights if trainable
+     else self._non_trainable_weights).append(variable)
+    return variable
 
   def _maybe_build(self, inputs):
     if self.built:
@@ -819,21 +906,27 @@ def _reachable(inputs, targets):
                 else t) in found]
 
 
+@contextlib.contextmanager
 def keras_style_scope():
-  """Keras-style tf.layers (no variable scopes) are a Keras mode.
+  """Layers created inside use Keras-style variable management.
 
-  tf_compat_bn implements the tf.layers (variable-scope) style only; this
-  names what is missing instead of building a different graph.
+  Such a layer opens no variable scope: its variables are plain
+  `tf.compat.v1.Variable`s named after the current name scope (inside a
+  call, the layer's name), `scope=` and `reuse=` are refused, calling it
+  again never shares by scope (the layer object holds its variables), and
+  its updates are not copied into UPDATE_OPS.  This is what TF1 code used to
+  make tf.layers layers and RNN cells behave like Keras layers.
   """
-  raise NotImplementedError(
-      'tf.compat.v1.layers.experimental.keras_style_scope is not provided by '
-      'tf_compat_bn: it switches tf.layers to Keras-style layers, which '
-      'need Keras. tf_compat_bn layers always use variable scopes.')
+  global _KERAS_STYLE
+  previous, _KERAS_STYLE = _KERAS_STYLE, True
+  try:
+    yield
+  finally:
+    _KERAS_STYLE = previous
 
 
 def set_keras_style():
-  """See `keras_style_scope`."""
-  raise NotImplementedError(
-      'tf.compat.v1.layers.experimental.set_keras_style is not provided by '
-      'tf_compat_bn: it switches tf.layers to Keras-style layers, which need '
-      'Keras. tf_compat_bn layers always use variable scopes.')
+  """Every layer created from now on uses Keras-style variable management
+  (see `keras_style_scope`); there is no way back, as in the reference."""
+  global _KERAS_STYLE
+  _KERAS_STYLE = True
