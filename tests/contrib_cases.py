@@ -37,6 +37,15 @@ CASES = [
     _case('rank4_python_false', NHWC4, flag='python_false'),
     _case('rank4_const_true', NHWC4, flag='const_true'),
     _case('rank4_const_false', NHWC4, flag='const_false'),
+    # A statically known tensor flag behaves as its Python value on the
+    # paths routed to the layer (rank 3/5, fused=False) too.
+    _case('rank3_const_false', [4, 5, 3], flag='const_false',
+          kwargs=dict(scale=True)),
+    _case('rank5_const_false', [2, 3, 2, 2, 3], flag='const_false'),
+    _case('rank4_fused_false_const_false', NHWC4, flag='const_false',
+          kwargs=dict(fused=False)),
+    _case('rank3_float16_const_false', [4, 5, 3], dtype='float16',
+          flag='const_false'),
     _case('rank4_flag_none_learning_phase', NHWC4, flag='none',
           kwargs=dict(scale=True)),
     _case('rank3_flag_none_learning_phase', [4, 5, 3], flag='none'),

@@ -132,6 +132,14 @@ ERROR_CASES = {
     'renorm_clipping_keys': lambda cls, fn: cls(
         renorm=True, renorm_clipping={'rmax': 3.0, 'foo': 1}),
     'unknown_kwarg': lambda cls, fn: cls(foo=1),
+    # Unknown Keras identifiers fail at construction, even for a weight the
+    # layer would not create (center=False).
+    'unknown_initializer_string': lambda cls, fn: cls(
+        center=False, beta_initializer='foo_init'),
+    'unknown_regularizer_string': lambda cls, fn: cls(
+        gamma_regularizer='foo_reg'),
+    'unknown_constraint_string': lambda cls, fn: cls(
+        gamma_constraint='foo_constraint'),
     'undefined_rank': lambda cls, fn: fn(_x(None)),
     'rank0': lambda cls, fn: fn(_x([])),
     'axis_out_of_range': lambda cls, fn: fn(_x([2, 3, 3, 2]), axis=4),

@@ -787,3 +787,35 @@ def test_keras_style_scope(layers):
   assert y.op.name == 'dense_1/BiasAdd'
   # Outside the scope, layers are tf.layers-style again.
   assert layers.Dense(2)._keras_style is False  # pylint: disable=protected-access
+
+
+_V1_SHAPE_SCRIPT = '''
+import tensorflow as tf
+tf.compat.v1.disable_v2_tensorshape()
+import tf_compat_bn.layers
+v1 = tf.compat.v1
+layers = v1.layers if NAMESPACE == 'reference' else tf_compat_bn.layers
+with tf.Graph().as_default():
+  layer = layers.BatchNormalization()
+  layer(v1.placeholder(tf.float32, [2, 3]))
+  try:
+    layer(v1.placeholder(tf.float32, [2, 2, 2]))
+  except ValueError as e:
+    print('MESSAGE', e)
+'''
+
+
+@pytest.mark.parametrize('namespace', [
+    'ours', pytest.param('reference', marks=pytest.mark.reference)])
+def test_input_spec_message_under_v1_tensorshape(namespace):
+  # With TF1's TensorShape behaviour the reference prints Dimension objects
+  # (seen on TF 2.12.1); the process-wide switch needs a child process.
+  import subprocess  # pylint: disable=g-import-not-at-top
+  import sys  # pylint: disable=g-import-not-at-top
+  result = subprocess.run(
+      [sys.executable, '-c', f'NAMESPACE = {namespace!r}\n' +
+       _V1_SHAPE_SCRIPT], capture_output=True, text=True, timeout=300)
+  assert ('MESSAGE Input 0 of layer "batch_normalization_1" is incompatible '
+          'with the layer: expected ndim=2, found ndim=3. Full shape '
+          'received: (Dimension(2), Dimension(2), Dimension(2))'
+          ) in result.stdout, result.stderr[-2000:]

@@ -52,10 +52,13 @@ def slim_static_value(flag):
 def layers_static_value(flag):
   """As `slim_static_value`, with the tf.layers convention.
 
-  0/1 and bools become bools; any other Python value is a TypeError.
+  0/1 and bools become bools; any other Python value is a TypeError.  A
+  tensor whose value is known statically (`tf.constant(False)`) gives a
+  Python bool too, so it behaves exactly like that Python value.
   """
   if tf.is_tensor(flag) and not isinstance(flag, tf.Variable):
-    return tf.get_static_value(flag)
+    value = tf.get_static_value(flag)
+    return None if value is None else bool(value)
   if isinstance(flag, tf.Variable):
     return None
   if flag in {0, 1}:
