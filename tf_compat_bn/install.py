@@ -10,6 +10,10 @@ After `install()`, unchanged code finds:
   modules `tensorflow.python.layers.{base,core,convolutional,pooling,
   normalization,layers}`; the same on every supported TF, also where the
   reference still works, so a program behaves alike across versions;
+* `tf.compat.v1.nn.rnn_cell` (the ten cell and wrapper names, also `from
+  tensorflow.compat.v1.nn.rnn_cell import LSTMCell` and
+  `tensorflow.python.ops.rnn_cell_impl`), Keras-free, for `dynamic_rnn` and
+  friends;
 * `tf.contrib.layers.batch_norm` (also `import tensorflow.contrib.layers`): a
   minimal `tf.contrib` holding only what we provide, which names what is
   missing when code reaches for anything else;
@@ -194,6 +198,8 @@ def install():
   if _applied:
     return report()
   _install_layers()
+  from tf_compat_bn import rnn_cell  # pylint: disable=g-import-not-at-top
+  rnn_cell.install_rnn_cell(_patch)
 
   top, sub = _contrib_modules()
   for owner, label in [(tf, 'tf')] + [(m, m.__name__) for m in _v1_modules()]:
