@@ -27,6 +27,7 @@ import graph_summary  # noqa: E402
 import layers_api_cases  # noqa: E402
 import layer_families  # noqa: E402
 import layers_cases  # noqa: E402
+import rnn_cases  # noqa: E402
 import slim_cases  # noqa: E402
 import test_contrib_reference_errors as contrib_errors  # noqa: E402
 
@@ -107,6 +108,9 @@ def main():
                                                   layer_fn)
     _write(os.path.join('..', 'checkpoints', layout_id + '.json'), layout)
 
+  rnn_cases.write_golden(os.path.join(ROOT, 'tests', 'golden',
+                                      'rnn_cell.json'))
+
   slim_fn = slim_cases.function_for(tf_slim.batch_norm)
   _write('slim.json', {s['case']['id']: s for s in _summaries(
       slim_cases.CASES, slim_fn, slim_cases.make_kwargs)})
@@ -128,6 +132,17 @@ def main():
                                                'tf1_mode_runner.py'),
                   'reference', path], check=True)
   print(f'wrote {path}')
+
+  # Genuine TF 1.15 (tests/golden/tf115.json and its checkpoints), where
+  # .venv-tf1 exists (`scripts/setup_envs.sh tf1`).
+  tf1_python = os.path.join(ROOT, '.venv-tf1', 'bin', 'python')
+  if os.path.exists(tf1_python):
+    subprocess.run([tf1_python, os.path.join(ROOT, 'scripts',
+                                             'make_golden_tf1.py')],
+                   check=True)
+  else:
+    print(f'skipped tests/golden/tf115.json: no {tf1_python} '
+          '(scripts/setup_envs.sh tf1 builds it)')
 
 
 if __name__ == '__main__':
