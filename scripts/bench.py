@@ -2,7 +2,7 @@
 
     python scripts/bench.py                 # full run (minutes)
     python scripts/bench.py --quick         # smoke run (small shapes, few repeats)
-    python scripts/bench.py --part stacks   # only the model stacks (or: bn)
+    python scripts/bench.py --part stacks   # only the model stacks (or: bn, rnn)
 
 Every figure is a ratio to `raw`, measured in the same process, interleaved
 (absolute times move on shared machines):
@@ -43,6 +43,15 @@ tensor, and ops per layer call; training step (SGD under the UPDATE_OPS
 dependency) and inference step.  The targets (build <= 1.1x raw and no slower
 than the reference; steps no slower than the reference) are printed with a
 verdict, never asserted.
+
+RNN (`--part rnn`): `tf.compat.v1.nn.dynamic_rnn` over an `LSTMCell` (128
+units, batch 32, 50 steps, input depth 64; --quick: 16, 4, 5, 8), cells from
+ours (`tf_compat_bn.rnn_cell.LSTMCell`), the reference
+(`tf.compat.v1.nn.rnn_cell.LSTMCell`, natively on TF <= 2.12 only, else
+skipped with the reason printed) and raw, the same LSTM math hand-written as
+a bare cell object (plus its `raw (copy)` noise floor).  Figures: forward
+graph build time and ops added, training step (SGD) and inference step; the
+target (ours no slower than the reference) is printed, never asserted.
 """
 
 import argparse
@@ -628,6 +637,168 @@ def stack_report(quick, repeats, warmup, build_repeats):
 
 
 # --------------------------------------------------------------------------
+# RNN: tf.nn.dynamic_rnn over an LSTMCell (tf.compat.v1.nn.rnn_cell).
+# --------------------------------------------------------------------------
+class _RawLSTMCell(object):
+  """The floor: the same LSTM math as `LSTMCell` (one matmul on [x, h],
+  i/j/f/o split, forget bias 1), hand-written as a bare object with the
+  attributes `dynamic_rnn` asks of a cell; no Layer machinery."""
+
+  def __init__(self, num_units):
+    self._units = num_units
+    self._kernel = None
+
+  @property
+  def state_size(self):
+    return (self._units, self._units)
+
+  @property
+  def output_size(self):
+    return self._units
+
+  def zero_state(self, batch_size, dtype):
+    return tuple(tf.zeros([batch_size, self._units], dtype) for _ in range(2))
+
+  def __call__(self, inputs, state):
+    c, h = state
+    if self._kernel is None:
+      with v1.variable_scope('lstm_cell'):
+        self._kernel = v1.get_variable(
+            'kernel', [inputs.shape[-1] + self._units, 4 * self._units])
+        self._bias = v1.get_variable('bias', [4 * self._units],
+                                     initializer=v1.zeros_initializer())
+    z = tf.nn.bias_add(tf.matmul(tf.concat([inputs, h], 1), self._kernel),
+                       self._bias)
+    i, j, f, o = tf.split(z, 4, axis=1)
+    new_c = c * tf.sigmoid(f + 1.0) + tf.sigmoid(i) * tf.tanh(j)
+    new_h = tf.tanh(new_c) * tf.sigmoid(o)
+    return new_h, (new_c, new_h)
+
+
+def rnn_implementations():
+  """{name: cell factory(num_units)}, and {name: reason} for those that
+  cannot run; 'raw (copy)' as in the model stacks."""
+  from tf_compat_bn import rnn_cell  # pylint: disable=g-import-not-at-top
+  impls = {'raw': _RawLSTMCell, 'raw (copy)': _RawLSTMCell,
+           'ours': rnn_cell.LSTMCell}
+  skipped = {}
+  version = tuple(int(p) for p in tf.__version__.split('.')[:2])
+  if version <= (2, 12):
+    impls['reference'] = v1.nn.rnn_cell.LSTMCell
+  else:
+    skipped['reference'] = (f'tf.compat.v1.nn.rnn_cell needs Keras 2, which '
+                            f'does not run natively on TF {tf.__version__}')
+  return impls, skipped
+
+
+def rnn_shape(quick):
+  """(batch, steps, input depth, units)."""
+  return (4, 5, 8, 16) if quick else (32, 50, 64, 128)
+
+
+def _build_rnn(make_cell, x, units):
+  outputs, _ = v1.nn.dynamic_rnn(make_cell(units), x, dtype=tf.float32)
+  return outputs
+
+
+def build_rnn_graph(make_cell, shape):
+  """Seconds to build the forward dynamic_rnn, and the ops it added."""
+  batch, steps, depth, units = shape
+  graph = tf.Graph()
+  with graph.as_default():
+    x = v1.placeholder(tf.float32, [batch, steps, depth])
+    ops = len(graph.get_operations())
+    start = time.perf_counter()
+    _build_rnn(make_cell, x, units)
+    elapsed = time.perf_counter() - start
+    return elapsed, len(graph.get_operations()) - ops
+
+
+def build_rnn_step(make_cell, shape, training):
+  """A session running one SGD training step (or one inference step) of the
+  dynamic_rnn, and its fetch."""
+  batch, steps, depth, units = shape
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(0)
+    x = tf.Variable(np.random.RandomState(0).normal(
+        size=(batch, steps, depth)).astype(np.float32), trainable=False,
+                    name='x')
+    y = _build_rnn(make_cell, tf.identity(x), units)
+    if training:
+      w = tf.constant(np.random.RandomState(1).normal(
+          size=(batch, steps, units)).astype(np.float32))
+      loss = tf.reduce_sum(y * w)
+      train_op = v1.train.GradientDescentOptimizer(1e-3).minimize(loss)
+      with tf.control_dependencies([train_op]):
+        fetch = tf.identity(loss)
+    else:
+      fetch = tf.reduce_sum(y)
+    session = v1.Session(graph=graph, config=v1.ConfigProto(
+        intra_op_parallelism_threads=THREADS,
+        inter_op_parallelism_threads=THREADS))
+    session.run(v1.global_variables_initializer())
+  return session, fetch
+
+
+RNN_TARGETS = {'build': 'ours <= reference', 'step': 'ours <= reference'}
+
+
+def rnn_report(quick, repeats, warmup, build_repeats):
+  """Builds and times dynamic_rnn over an LSTMCell; prints a table, returns
+  results."""
+  impls, skipped = rnn_implementations()
+  order = list(impls)
+  shape = rnn_shape(quick)
+  batch, steps, depth, units = shape
+  print()
+  for name, reason in skipped.items():
+    print(f'# skipped rnn implementation {name}: {reason}')
+  print('# rnn: tf.nn.dynamic_rnn over an LSTMCell: forward graph build time '
+        'and ops, train step (SGD) and infer step; "raw" is the same LSTM '
+        'math as a bare cell object, "raw (copy)" its noise floor')
+  print('| rnn | figure | ' + ' | '.join(order) +
+        ' | ours/reference | raw | target | met |')
+  print('|' + '---|' * (len(order) + 6))
+  name = f'dynamic_rnn LSTMCell({units}) [{batch}, {steps}, {depth}]'
+  entry = {'shape': list(shape)}
+
+  def row(figure, values, kind):
+    raw = values['raw']
+    ours = values['ours'] / raw
+    ref = values['reference'] / raw if 'reference' in values else None
+    # Both targets compare ours with the reference only.
+    met = _target_met('step', ours, ref,
+                      abs(values['raw (copy)'] / raw - 1.0))
+    print(f'| {name} | {figure} | ' + ' | '.join(_ratios(values, order)) +
+          f' | {"-" if ref is None else f"{ours / ref:.3f}"}'
+          f' | {raw * 1e3:.2f} ms | {RNN_TARGETS[kind]} | {met or "-"} |')
+
+  for make_cell in impls.values():  # throwaway builds: one-time costs
+    build_rnn_graph(make_cell, shape)
+  # A throwaway timed pass: the first sessions of a process pay allocator
+  # warm-up, which would land on whichever implementation runs first.
+  _time_sessions({'warm-up': build_rnn_step(_RawLSTMCell, shape, True)},
+                 3, warmup)
+  runs = {n: [] for n in order}
+  for r in range(build_repeats):
+    for n in order[r % len(order):] + order[:r % len(order)]:
+      runs[n].append(build_rnn_graph(impls[n], shape))
+  entry['build'] = {n: statistics.median(t for t, _ in r)
+                    for n, r in runs.items()}
+  entry['build_ops'] = {n: r[0][1] for n, r in runs.items()}
+  row('graph build', entry['build'], 'build')
+  print(f'| {name} | ops added | ' + ' | '.join(
+      f'{entry["build_ops"][n]}' for n in order) + ' | | | | |')
+  for training in (True, False):
+    step = 'train' if training else 'infer'
+    built = {n: build_rnn_step(impls[n], shape, training) for n in order}
+    entry[step] = _time_sessions(built, repeats, warmup)
+    row(f'{step} step', entry[step], 'step')
+  return {'rnn': entry, 'rnn_skipped': skipped}
+
+
+# --------------------------------------------------------------------------
 # Cases and report.
 # --------------------------------------------------------------------------
 def cases(quick):
@@ -704,10 +875,10 @@ def main():
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('--quick', action='store_true',
                       help='small shapes and few repeats (a smoke run)')
-  parser.add_argument('--part', choices=('all', 'bn', 'stacks'),
+  parser.add_argument('--part', choices=('all', 'bn', 'stacks', 'rnn'),
                       default='all',
-                      help='only the batch norm tables, or only the model '
-                      'stacks (default: both)')
+                      help='only the batch norm tables, only the model '
+                      'stacks, or only the rnn table (default: all)')
   parser.add_argument('--memory-child', help=argparse.SUPPRESS)
   parser.add_argument('--json', help='also write the results to this file')
   parser.add_argument('--threads', type=int, default=1,
@@ -732,6 +903,9 @@ def main():
   if args.part in ('all', 'stacks'):
     results.update(stack_report(args.quick, repeats, warmup,
                                 3 if args.quick else 9))
+  if args.part in ('all', 'rnn'):
+    results.update(rnn_report(args.quick, repeats, warmup,
+                              3 if args.quick else 9))
   if args.json:
     with open(args.json, 'w') as f:
       json.dump(results, f, indent=1)

@@ -41,3 +41,16 @@ def test_bench_quick_reports_every_figure(tmp_path):
       assert all(t > 0 for t in entry[key].values()), (label, key)
     assert ('reference' in entry['train']) != bool(
         results['stacks_skipped']), label
+  # The rnn table (dynamic_rnn over an LSTMCell): every row, for raw, its
+  # copy and ours (the reference where TF <= 2.12 runs it).
+  assert '| rnn | figure |' in result.stdout
+  for figure in ('graph build', 'ops added', 'train step', 'infer step'):
+    rows = [line for line in result.stdout.splitlines()
+            if line.startswith('| dynamic_rnn LSTMCell(')
+            and f'| {figure} |' in line]
+    assert len(rows) == 1, figure
+  rnn = results['rnn']
+  for key in ('build', 'build_ops', 'train', 'infer'):
+    assert {'raw', 'raw (copy)', 'ours'} <= set(rnn[key]), key
+    assert all(t > 0 for t in rnn[key].values()), key
+  assert ('reference' in rnn['train']) != bool(results['rnn_skipped'])
