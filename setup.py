@@ -17,5 +17,6 @@ setuptools.setup(
     },
     extras_require={
         "test": ["pytest", "absl-py", "tf-slim==1.1.0"],
+        "contrib": ["tf-slim==1.1.0"],
     },
 )

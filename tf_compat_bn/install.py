@@ -14,12 +14,15 @@ After `install()`, unchanged code finds:
   tensorflow.compat.v1.nn.rnn_cell import LSTMCell` and
   `tensorflow.python.ops.rnn_cell_impl`), Keras-free, for `dynamic_rnn` and
   friends;
-* `tf.contrib.layers.batch_norm` (also `import tensorflow.contrib.layers`): a
-  minimal `tf.contrib` holding only what we provide, which names what is
-  missing when code reaches for anything else;
+* `tf.contrib` (`contrib_namespace`): with tf_slim installed, `slim`,
+  `layers`, `framework`, `losses`, `metrics` mapped onto tf_slim in every
+  import form (`import tensorflow.contrib.slim as slim`, `from
+  tensorflow.contrib.layers import ...`, the TF1-era internal paths), with
+  the mends tf_slim 1.1.0 needs on new TensorFlow and its layers pointed at
+  ours; `tf.contrib.layers.batch_norm` always; a contrib module nobody
+  provides (`rnn`, `seq2seq`, ...) raises an error saying what to use;
 * with tf_slim installed: `slim.batch_norm`, `tf_slim.layers.batch_norm`,
-  `tf_slim.layers.layers.batch_norm`, plus the mends tf_slim 1.1.0 needs on
-  new TensorFlow in the code paths batch-norm users go through.
+  `tf_slim.layers.layers.batch_norm` are ours.
 
 Every change is recorded; `uninstall()` undoes them in reverse order, and
 `installed()` is the context-manager form.  Nothing here imports Keras.
@@ -145,28 +148,6 @@ def _install_internal_layers_module(short, source):
            f'{module_name}.{name} -> tf_compat_bn.layers.{name}')
 
 
-class _ContribNamespace(types.ModuleType):
-  """A stand-in for the removed `tf.contrib` (or `tf.contrib.layers`)."""
-
-  def __getattr__(self, name):
-    if name.startswith('__'):
-      raise AttributeError(name)
-    raise AttributeError(
-        f'{self.__name__}.{name} is not available: tf.contrib was removed '
-        'from TensorFlow, and tf_compat_bn.install() provides only '
-        'tf.contrib.layers.batch_norm.')
-
-
-def _contrib_modules():
-  top = _ContribNamespace('tensorflow.contrib',
-                          'tf.contrib stand-in provided by tf_compat_bn.')
-  sub = _ContribNamespace('tensorflow.contrib.layers',
-                          'tf.contrib.layers stand-in: only batch_norm.')
-  sub.batch_norm = _slim_registered_batch_norm()
-  top.layers = sub
-  return top, sub
-
-
 def _slim_registered_batch_norm():
   import tf_compat_bn  # pylint: disable=g-import-not-at-top
   return tf_compat_bn.batch_norm
@@ -177,16 +158,6 @@ def _import_tf_slim():
     return importlib.import_module('tf_slim')
   except Exception:  # pylint: disable=broad-except
     return None
-
-
-def _mend_tensor_alias():
-  """tf_slim 1.1.0 reads `tensorflow.python.framework.ops.Tensor`, which TF
-  2.21 no longer has; alias it to `tf.Tensor` where it is missing."""
-  ops = importlib.import_module('tensorflow.python.framework.ops')
-  if not hasattr(ops, 'Tensor'):
-    _patch(ops, 'Tensor', tf.Tensor,
-           'mend: tensorflow.python.framework.ops.Tensor = tf.Tensor '
-           '(used by tf_slim.layers.utils)')
 
 
 def install():
@@ -201,19 +172,11 @@ def install():
   from tf_compat_bn import rnn_cell  # pylint: disable=g-import-not-at-top
   rnn_cell.install_rnn_cell(_patch)
 
-  top, sub = _contrib_modules()
-  for owner, label in [(tf, 'tf')] + [(m, m.__name__) for m in _v1_modules()]:
-    if getattr(owner, 'contrib', None) is None:
-      _patch(owner, 'contrib', top,
-             f'{label}.contrib.layers.batch_norm -> tf_compat_bn.batch_norm')
-  for name, module in (('tensorflow.contrib', top),
-                       ('tensorflow.contrib.layers', sub)):
-    if name not in sys.modules:
-      _patch(sys.modules, name, module, f'sys.modules[{name!r}]')
+  from tf_compat_bn import contrib_namespace  # pylint: disable=g-import-not-at-top
+  contrib_namespace.install_contrib(_patch, _v1_modules())
 
   slim = _import_tf_slim()
   if slim is not None:
-    _mend_tensor_alias()
     ours = _slim_registered_batch_norm()
     for module_name in ('tf_slim', 'tf_slim.layers', 'tf_slim.layers.layers'):
       module = sys.modules.get(module_name)
