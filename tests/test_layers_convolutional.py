@@ -686,7 +686,9 @@ def test_every_differential_case_builds_and_runs(case):
   assert all(np.all(np.isfinite(g)) for g in values['grads'])
   if case.get('kwargs', {}).get('trainable', True) and not (
       case.get('calls') or case.get('towers')):
-    assert not np.allclose(values['y_trained'], values['y_first'])
+    # (float64 first: NumPy cannot compare bfloat16 arrays with a float.)
+    assert not np.allclose(np.asarray(values['y_trained'], np.float64),
+                           np.asarray(values['y_first'], np.float64))
 
 
 @pytest.mark.parametrize('name', sorted(conv_layers_cases.ERROR_CASES))
