@@ -819,3 +819,32 @@ def test_input_spec_message_under_v1_tensorshape(namespace):
           'with the layer: expected ndim=2, found ndim=3. Full shape '
           'received: (Dimension(2), Dimension(2), Dimension(2))'
           ) in result.stdout, result.stderr[-2000:]
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize('namespace', ['ours', 'reference'])
+def test_training_none_follows_keras_learning_phase(namespace):
+  # TF <= 2.15 (Keras 2 loaded with TensorFlow): `training=None` is Keras'
+  # learning phase -- a value fixed by set_learning_phase, else one
+  # placeholder shared with Keras whoever made it first (the reference's
+  # behaviour, seen on TF 2.12.1).
+  from tensorflow.compat.v1.keras import backend  # pylint: disable=g-import-not-at-top
+  layers = tf_compat_bn.layers if namespace == 'ours' else v1.layers
+  with tf.Graph().as_default() as graph:
+    x = v1.placeholder(tf.float32, [4, 3])
+    layers.batch_normalization(x, training=None, name='bn')
+    phase = backend.learning_phase()   # Keras asks after our layer
+    assert phase.name == 'keras_learning_phase:0'
+    assert [op.name for op in graph.get_operations()
+            if op.type == 'PlaceholderWithDefault'] == ['keras_learning_phase']
+  with tf.Graph().as_default() as graph:
+    backend.set_learning_phase(1)
+    x = v1.placeholder(tf.float32, [4, 3])
+    with warnings.catch_warnings():
+      warnings.simplefilter('ignore')
+      layers.batch_normalization(x, training=None, name='bn')
+    # A fixed learning phase of 1 is a Python training flag: no cond, no
+    # placeholder, two updates.
+    names = [op.name for op in graph.get_operations()]
+    assert not any('cond' in n or 'keras_learning_phase' in n for n in names)
+    assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 2

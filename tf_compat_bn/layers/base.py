@@ -28,6 +28,7 @@ import copy
 import functools
 import inspect
 import re
+import sys
 import warnings
 import weakref
 
@@ -790,20 +791,53 @@ class Layer:
     return inputs
 
 
-def learning_phase():
-  """The graph's `keras_learning_phase` flag (False unless fed).
+# Keras 2 backends (TF <= 2.15, or tf_keras) whose learning phase the
+# reference followed.  Only consulted when the user's program has loaded one
+# (TF <= 2.15 loads Keras with TensorFlow); never imported from here.
+_KERAS2_BACKENDS = ('keras.src.backend', 'keras.backend',
+                    'tf_keras.src.backend')
 
-  `training=None` means "the learning phase", as in TF1 graphs built with
-  tf.layers: one bool placeholder per graph, defaulting to False.
+# graph -> the learning-phase placeholder we made there.
+_OUR_PHASES = weakref.WeakKeyDictionary()
+
+
+def _loaded_keras2_backend():
+  for name in _KERAS2_BACKENDS:
+    module = sys.modules.get(name)
+    if module is not None and all(
+        hasattr(module, a) for a in ('learning_phase',
+                                     '_internal_get_learning_phase',
+                                     '_internal_set_learning_phase')):
+      return module
+  return None
+
+
+def learning_phase():
+  """The learning phase `training=None` means, as the reference reads it.
+
+  Where a Keras 2 backend is loaded (TF <= 2.15), that is Keras' own
+  `learning_phase()`: the value of `set_learning_phase(...)` if one was set,
+  else the graph's `keras_learning_phase` placeholder, shared with Keras
+  (ours, if we made it first, is handed to Keras so that both use one).
+  Without Keras 2 (TF >= 2.16): one bool placeholder per graph named
+  `keras_learning_phase`, defaulting to False.
   """
   graph = v1.get_default_graph()
+  backend = _loaded_keras2_backend()
+  if backend is not None:
+    ours = _OUR_PHASES.get(graph)
+    if ours is not None and backend._internal_get_learning_phase(graph) is None:  # pylint: disable=protected-access
+      backend._internal_set_learning_phase(graph, ours)  # pylint: disable=protected-access
+    return backend.learning_phase()
   try:
     return graph.get_operation_by_name('keras_learning_phase').outputs[0]
   except KeyError:
     pass
   with graph.name_scope(None):
-    return v1.placeholder_with_default(False, shape=(),
-                                       name='keras_learning_phase')
+    phase = v1.placeholder_with_default(False, shape=(),
+                                        name='keras_learning_phase')
+  _OUR_PHASES[graph] = phase
+  return phase
 
 
 def _variable_graph():
