@@ -11,7 +11,6 @@ naming, dtype inference, regularization and activity losses are
 import functools
 import numbers
 import operator
-import warnings
 
 import tensorflow as tf
 
@@ -20,12 +19,6 @@ from tf_compat_bn.layers import identifiers
 from tf_compat_bn.layers import utils
 
 v1 = tf.compat.v1
-
-
-def _deprecated(name, replacement):
-  warnings.warn(f'`tf.layers.{name}` is deprecated and will be removed in a '
-                'future version. Please use '
-                f'`tf.keras.layers.{replacement}` instead.', stacklevel=3)
 
 
 # --------------------------------------------------------------------------
@@ -215,7 +208,6 @@ def dense(inputs,
   Returns:
     `inputs` with its last dimension replaced by `units`.
   """
-  _deprecated('dense', 'Dense')
   layer = Dense(units,
                 activation=activation,
                 use_bias=use_bias,
@@ -324,7 +316,6 @@ def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False,
   Returns:
     A tensor of the inputs' shape and dtype.
   """
-  _deprecated('dropout', 'Dropout')
   layer = Dropout(rate, noise_shape=noise_shape, seed=seed, name=name)
   return layer(inputs, training=training)
 
@@ -392,7 +383,6 @@ def flatten(inputs, name=None, data_format='channels_last'):
   Returns:
     A tensor of shape `[batch, product of the other dimensions]`.
   """
-  _deprecated('flatten', 'Flatten')
   layer = Flatten(name=name, data_format=data_format)
   return layer(inputs)
 

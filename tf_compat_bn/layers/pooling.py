@@ -15,7 +15,6 @@ Op layout per rank, as in the reference:
   transposed there and back.
 """
 
-import warnings
 
 import tensorflow as tf
 
@@ -223,11 +222,7 @@ class MaxPooling3D(_Pooling3D):
                      data_format=data_format, name=name, **kwargs)
 
 
-def _apply(cls, fn_name, inputs, pool_size, strides, padding, data_format,
-           name):
-  warnings.warn(f'`tf.layers.{fn_name}` is deprecated and will be removed in '
-                'a future version. Please use '
-                f'`tf.keras.layers.{cls.__name__}` instead.', stacklevel=3)
+def _apply(cls, inputs, pool_size, strides, padding, data_format, name):
   layer = cls(pool_size=pool_size, strides=strides, padding=padding,
               data_format=data_format, name=name)
   return layer(inputs)
@@ -243,37 +238,37 @@ _FN_DOC = """Pools `inputs` with a new `{cls}` layer (see there for the
 
 def average_pooling1d(inputs, pool_size, strides, padding='valid',
                       data_format='channels_last', name=None):
-  return _apply(AveragePooling1D, 'average_pooling1d', inputs, pool_size,
+  return _apply(AveragePooling1D, inputs, pool_size,
                 strides, padding, data_format, name)
 
 
 def max_pooling1d(inputs, pool_size, strides, padding='valid',
                   data_format='channels_last', name=None):
-  return _apply(MaxPooling1D, 'max_pooling1d', inputs, pool_size, strides,
+  return _apply(MaxPooling1D, inputs, pool_size, strides,
                 padding, data_format, name)
 
 
 def average_pooling2d(inputs, pool_size, strides, padding='valid',
                       data_format='channels_last', name=None):
-  return _apply(AveragePooling2D, 'average_pooling2d', inputs, pool_size,
+  return _apply(AveragePooling2D, inputs, pool_size,
                 strides, padding, data_format, name)
 
 
 def max_pooling2d(inputs, pool_size, strides, padding='valid',
                   data_format='channels_last', name=None):
-  return _apply(MaxPooling2D, 'max_pooling2d', inputs, pool_size, strides,
+  return _apply(MaxPooling2D, inputs, pool_size, strides,
                 padding, data_format, name)
 
 
 def average_pooling3d(inputs, pool_size, strides, padding='valid',
                       data_format='channels_last', name=None):
-  return _apply(AveragePooling3D, 'average_pooling3d', inputs, pool_size,
+  return _apply(AveragePooling3D, inputs, pool_size,
                 strides, padding, data_format, name)
 
 
 def max_pooling3d(inputs, pool_size, strides, padding='valid',
                   data_format='channels_last', name=None):
-  return _apply(MaxPooling3D, 'max_pooling3d', inputs, pool_size, strides,
+  return _apply(MaxPooling3D, inputs, pool_size, strides,
                 padding, data_format, name)
 
 
