@@ -45,6 +45,27 @@ v1 = tf.compat.v1
 # `keras_style_scope`).
 _KERAS_STYLE = False
 
+
+
+def _autograph_leaves_us_alone():
+  """Library code is never converted by AutoGraph, as TF treats `keras`.
+
+  A user's `call` is converted (as in the reference); the layers, losses
+  and updates it calls into are ours, run as written.  Without this rule
+  AutoGraph would convert them recursively from a user `call`.
+  """
+  try:
+    from tensorflow.python.autograph.core import config  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    return
+  rule = config.DoNotConvert('tf_compat_bn')
+  if not any(getattr(r, '_prefix', None) == 'tf_compat_bn'
+             for r in config.CONVERSION_RULES):
+    config.CONVERSION_RULES = (rule,) + tuple(config.CONVERSION_RULES)
+
+
+_autograph_leaves_us_alone()
+
 # Per-graph counters behind default layer names (`dense`, `dense_1`, ...).
 _NAME_UIDS = weakref.WeakKeyDictionary()
 
