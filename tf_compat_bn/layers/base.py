@@ -335,9 +335,7 @@ class Layer:
                      'caching_device'):
         raise TypeError('Unknown keyword argument:', key)
     if self._keras_style:
-      dtype = tf.as_dtype(dtype or self.dtype or tf.float32)
-      if self._dtype is None:
-        self._dtype = dtype.base_dtype.name
+      dtype = self._weight_dtype(dtype)
       keras_trainable = trainable and self.trainable
       return self._add_keras_style_weight(
           name, shape, dtype, initializer, regularizer,
@@ -353,9 +351,7 @@ class Layer:
       trainable = False
     elif trainable is None:
       trainable = True
-    dtype = tf.as_dtype(dtype or self.dtype or tf.float32)
-    if self._dtype is None:
-      self._dtype = dtype.base_dtype.name
+    dtype = self._weight_dtype(dtype)
     # New variables are appended to GLOBAL_VARIABLES: remembering its length
     # tells a creation from a reuse without scanning every variable.
     # Inside a function-building graph, variables are made in the outer one.
@@ -364,17 +360,9 @@ class Layer:
     known = len(globals_ref)
     self._set_scope(None)
     with self._own_scope(reuse=self.built or self._reuse) as scope:
-      initializer = identifiers.initializer(
-          initializer if initializer is not None else scope.initializer)
-      if initializer is None:
-        if dtype.is_floating:
-          initializer = identifiers.initializer('glorot_uniform')
-        elif dtype.is_integer or dtype.is_unsigned or dtype.is_bool:
-          initializer = v1.zeros_initializer()
-        elif 'getter' not in kwargs:
-          raise ValueError(f'An initializer for variable {name} of type '
-                           f'{dtype.base_dtype} is required for layer '
-                           f'{self.name}')
+      initializer = self._weight_initializer(
+          name, dtype, initializer if initializer is not None
+          else scope.initializer, has_getter='getter' in kwargs)
       getter = kwargs.pop('getter', v1.get_variable)
       extra = {k: kwargs[k] for k in ('collections', 'caching_device')
                if kwargs.get(k) is not None}
@@ -399,6 +387,29 @@ class Layer:
               else self._non_trainable_weights)
     target.extend(parts)
     return variable
+
+  def _weight_dtype(self, dtype):
+    """A weight's dtype: given, else the layer's, else float32; the first
+    one also becomes the layer's dtype when it has none yet."""
+    dtype = tf.as_dtype(dtype or self.dtype or tf.float32)
+    if self._dtype is None:
+      self._dtype = dtype.base_dtype.name
+    return dtype
+
+  def _weight_initializer(self, name, dtype, initializer, has_getter=False):
+    """`initializer` resolved; for none, Glorot uniform (floating) or zeros
+    (integer, bool), as the reference chooses."""
+    initializer = identifiers.initializer(initializer)
+    if initializer is not None:
+      return initializer
+    if dtype.is_floating:
+      return identifiers.initializer('glorot_uniform')
+    if dtype.is_integer or dtype.is_unsigned or dtype.is_bool:
+      return v1.zeros_initializer()
+    if has_getter:
+      return None
+    raise ValueError(f'An initializer for variable {name} of type '
+                     f'{dtype.base_dtype} is required for layer {self.name}')
 
   def add_variable(self, *args, **kwargs):
     """Deprecated alias of `add_weight`."""
@@ -671,51 +682,36 @@ class Layer:
     `scope` parameter receives the variable scope.
     """
     scope = kwargs.pop('scope', None)
-    if self._keras_style:
-      if scope is not None:
-        raise ValueError('scope argument not allowed when keras style layers '
-                         f'are enabled, but saw: {scope}')
-      return self._keras_style_call(inputs, *args, **kwargs)
-    self._set_scope(scope)
     call_params = _parameters(self.call)
     if 'training' in kwargs and 'training' not in call_params and not any(
         p.kind == p.VAR_KEYWORD for p in call_params.values()):
       kwargs.pop('training')
+    if self._keras_style:
+      # Keras-style: the layer's name as a (unique) name scope, no variable
+      # scope, no UPDATE_OPS.
+      if scope is not None:
+        raise ValueError('scope argument not allowed when keras style layers '
+                         f'are enabled, but saw: {scope}')
+      return self._build_and_call(self._name, inputs, args, kwargs)
+    self._set_scope(scope)
     reuse = True if self.built else self._reuse
     with v1.variable_scope(self._scope, reuse=reuse,
                            auxiliary_name_scope=False) as vscope:
       self._current_scope = vscope
       if 'scope' in call_params:
         kwargs['scope'] = vscope
-      inputs = tf.nest.map_structure(_to_tensor, inputs)
-      _check_inputs(self.input_spec, inputs, self._name)
-      with tf.name_scope(vscope.original_name_scope), \
-          _all_cond_intermediates_as_outputs():
-        self._maybe_build(inputs)
-        self._call_inputs = tf.nest.flatten(inputs)
-        try:
-          outputs = self._call_fn()(inputs, *args, **kwargs)
-        finally:
-          self._call_inputs = None
-        if outputs is None:
-          raise ValueError("A layer's `call` method should return a Tensor "
-                           'or a list of Tensors, not None (layer: ' +
-                           self.name + ').')
-        self._regularize_activity(inputs, outputs)
+      outputs = self._build_and_call(vscope.original_name_scope, inputs,
+                                     args, kwargs)
     _add_to_collection(v1.GraphKeys.UPDATE_OPS, self.updates)
     wiring.register(self.updates)
     return outputs
 
-  def _keras_style_call(self, inputs, *args, **kwargs):
-    """`__call__` of a Keras-style layer: the layer's name as a (unique)
-    name scope, no variable scope, no UPDATE_OPS."""
-    call_params = _parameters(self.call)
-    if 'training' in kwargs and 'training' not in call_params and not any(
-        p.kind == p.VAR_KEYWORD for p in call_params.values()):
-      kwargs.pop('training')
+  def _build_and_call(self, name_scope, inputs, args, kwargs):
+    """Checks `inputs`, then in `name_scope` builds the layer if needed,
+    runs `call` and adds the activity-regularization losses."""
     inputs = tf.nest.map_structure(_to_tensor, inputs)
     _check_inputs(self.input_spec, inputs, self._name)
-    with tf.name_scope(self._name), _all_cond_intermediates_as_outputs():
+    with tf.name_scope(name_scope), _all_cond_intermediates_as_outputs():
       self._maybe_build(inputs)
       self._call_inputs = tf.nest.flatten(inputs)
       try:
@@ -735,16 +731,7 @@ class Layer:
     """A plain variable named in the current name scope, as Keras makes
     them (the partitioner, synchronization and aggregation are ignored, as
     there)."""
-    initializer = identifiers.initializer(initializer)
-    if initializer is None:
-      if dtype.is_floating:
-        initializer = identifiers.initializer('glorot_uniform')
-      elif dtype.is_integer or dtype.is_unsigned or dtype.is_bool:
-        initializer = v1.zeros_initializer()
-      else:
-        raise ValueError(f'An initializer for variable {name} of type '
-                         f'{dtype.base_dtype} is required for layer '
-                         f'{self.name}')
+    initializer = self._weight_initializer(name, dtype, initializer)
     if callable(initializer):
       initial_value = functools.partial(initializer, shape, dtype=dtype)
       variable_dtype = dtype.base_dtype
@@ -758,12 +745,9 @@ class Layer:
         use_resource=True if use_resource is None else use_resource,
         shape=shape if shape else None)
     if regularizer is not None:
-      scoped_name = variable.name[:variable.name.find(':')]
-
-      def loss():
-        with tf.name_scope(scoped_name + '/Regularizer'):
-          return regularizer(variable)
-      self.add_loss(loss)
+      # Keras names the loss after the variable's full name.
+      self._add_regularizer_loss(variable.name[:variable.name.find(':')],
+                                 variable, regularizer)
     (self._trainable_weights if trainable
      else self._non_trainable_weights).append(variable)
     return variable

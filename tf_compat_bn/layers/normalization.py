@@ -19,10 +19,6 @@ v1 = tf.compat.v1
 _CLIPPING_KEYS = ['rmax', 'rmin', 'dmax']
 
 
-def _initializer(value):
-  return identifiers.initializer(value)
-
-
 def _validate_axis(axis, shape):
   """Normalized list of non-negative axes; the reference's messages."""
   rank = shape.rank
@@ -87,10 +83,12 @@ class BatchNormalization(base.Layer):
     self.epsilon = epsilon
     self.center = center
     self.scale = scale
-    self.beta_initializer = _initializer(beta_initializer)
-    self.gamma_initializer = _initializer(gamma_initializer)
-    self.moving_mean_initializer = _initializer(moving_mean_initializer)
-    self.moving_variance_initializer = _initializer(moving_variance_initializer)
+    ids = identifiers
+    self.beta_initializer = ids.initializer(beta_initializer)
+    self.gamma_initializer = ids.initializer(gamma_initializer)
+    self.moving_mean_initializer = ids.initializer(moving_mean_initializer)
+    self.moving_variance_initializer = ids.initializer(
+        moving_variance_initializer)
     self.beta_regularizer = identifiers.regularizer(beta_regularizer)
     self.gamma_regularizer = identifiers.regularizer(gamma_regularizer)
     self.beta_constraint = identifiers.constraint(beta_constraint)
