@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import legacy_scripts
 import tf_compat_bn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ORACLE_PYTHON = os.path.join(ROOT, '.venv-oracle', 'bin', 'python')
 HAVE_SLIM = importlib.util.find_spec('tf_slim') is not None
 needs_slim = pytest.mark.skipif(not HAVE_SLIM, reason='tf_slim is not '
                                 'installed (pip install tf-slim==1.1.0)')
@@ -324,29 +324,18 @@ def test_resnet_arg_scope_with_our_normalizer_fn_matches_slim():
 
 # ------------------------------------------- a tf.contrib training script
 
-def _run_contrib_script(python, mode, prefix, out, native):
-  script = os.path.join(HERE, 'contrib_tf1_script.py')
-  if native:
+CONTRIB_SCRIPT = dict(
+    script=os.path.join(HERE, 'contrib_tf1_script.py'),
     # TF 2.12.1: tf_slim (with TF's own layers) stands for tf.contrib.
-    code = textwrap.dedent(f'''
-        import sys, runpy, types
+    native_prelude=textwrap.dedent('''
+        import sys, types
         import tensorflow.compat.v1 as tf, tf_slim
         contrib = types.ModuleType('tensorflow.contrib')
         contrib.slim = contrib.layers = contrib.framework = tf_slim
         tf.contrib = contrib
-        sys.modules.update({{'tensorflow.contrib': contrib,
-                             'tensorflow.contrib.slim': tf_slim}})
-        sys.argv = [{script!r}, {mode!r}, {prefix!r}, {out!r}]
-        runpy.run_path({script!r}, run_name='__main__')
-    ''')
-    cmd = [python, '-c', code]
-  else:
-    cmd = [python, '-m', 'tf_compat_bn', 'run', script, mode, prefix, out]
-  result = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT,
-                                             TF_CPP_MIN_LOG_LEVEL='3'))
-  assert result.returncode == 0, result.stderr[-4000:]
-  return dict(np.load(out))
+        sys.modules.update({'tensorflow.contrib': contrib,
+                            'tensorflow.contrib.slim': tf_slim})
+    '''))
 
 
 def _assert_same(a, b):
@@ -362,32 +351,24 @@ def _assert_same(a, b):
 @needs_slim
 def test_contrib_script_runs_unchanged_under_install(tmp_path):
   prefix = str(tmp_path / 'ckpt')
-  trained = _run_contrib_script(sys.executable, 'train', prefix,
-                                str(tmp_path / 'a.npz'), False)
-  restored = _run_contrib_script(sys.executable, 'infer', prefix,
-                                 str(tmp_path / 'b.npz'), False)
+  trained = dict(legacy_scripts.run(
+      mode='train', prefix=prefix, out=str(tmp_path / 'a.npz'),
+      python=sys.executable, native=False, **CONTRIB_SCRIPT))
+  restored = dict(legacy_scripts.run(
+      mode='infer', prefix=prefix, out=str(tmp_path / 'b.npz'),
+      python=sys.executable, native=False, **CONTRIB_SCRIPT))
   _assert_same(trained, restored)
   assert int(trained['step']) == 5
   assert any(n.endswith('BatchNorm/gamma') for n in trained['names'])
 
 
 @needs_slim
-@pytest.mark.skipif(not os.path.exists(ORACLE_PYTHON),
-                    reason='needs the TF 2.12.1 environment .venv-oracle '
-                           '(scripts/setup_envs.sh oracle)')
-@pytest.mark.parametrize('direction', ['ours_here_to_native_2_12',
-                                       'native_2_12_to_ours_here'])
+@legacy_scripts.needs_oracle
+@pytest.mark.parametrize('direction', legacy_scripts.DIRECTIONS)
 def test_contrib_script_checkpoint_crosses_versions(direction, tmp_path):
-  prefix = str(tmp_path / 'ckpt')
-  ours = (sys.executable, False)
-  native = (ORACLE_PYTHON, True)
-  writer, reader = ((ours, native) if direction.startswith('ours')
-                    else (native, ours))
-  trained = _run_contrib_script(writer[0], 'train', prefix,
-                                str(tmp_path / 'a.npz'), writer[1])
-  restored = _run_contrib_script(reader[0], 'infer', prefix,
-                                 str(tmp_path / 'b.npz'), reader[1])
-  _assert_same(trained, restored)
+  trained, restored = legacy_scripts.train_then_infer(
+      direction, tmp_path, sys.executable, '.npz', **CONTRIB_SCRIPT)
+  _assert_same(dict(trained), dict(restored))
 
 
 @needs_slim

@@ -4,18 +4,17 @@ import importlib
 import os
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import legacy_scripts
 import tf_compat_bn
 
 v1 = tf.compat.v1
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ORACLE_PYTHON = os.path.join(ROOT, '.venv-oracle', 'bin', 'python')
 
 
 def _slim_modules():
@@ -138,49 +137,35 @@ def test_installed_names_build_working_graphs():
       sess.run([a, b], {x: np.ones([4, 3, 3, 2])})
 
 
-def _run_legacy_script(python, mode, prefix, out, native):
-  script = os.path.join(HERE, 'legacy_tf1_script.py')
-  if native:
+LEGACY_SCRIPT = dict(
+    script=os.path.join(HERE, 'legacy_tf1_script.py'),
     # TF 2.12.1 with the native references: tf.layers is tf.compat.v1's own,
     # and tf.contrib.layers (gone from TF 2.x) stands for tf_slim.
-    code = ('import sys, runpy, tensorflow.compat.v1 as tf, tf_slim\n'
-            'tf.contrib = type(sys)("contrib"); tf.contrib.layers = tf_slim\n'
-            f'sys.argv = [{script!r}, {mode!r}, {prefix!r}, {out!r}]\n'
-            f'runpy.run_path({script!r}, run_name="__main__")\n')
-    cmd = [python, '-c', code]
-  else:
-    cmd = [python, '-m', 'tf_compat_bn', 'run', script, mode, prefix, out]
-  result = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
-                          cwd=ROOT)
-  assert result.returncode == 0, result.stderr[-4000:]
-  return np.load(out)
+    native_prelude=('import sys, tensorflow.compat.v1 as tf, tf_slim\n'
+                    'tf.contrib = type(sys)("contrib")\n'
+                    'tf.contrib.layers = tf_slim\n'))
 
 
 def test_legacy_script_runs_unchanged_under_install(tmp_path):
-  prefix, out = str(tmp_path / 'ckpt'), str(tmp_path / 'train.npy')
-  trained = _run_legacy_script(sys.executable, 'train', prefix, out, False)
-  restored = _run_legacy_script(sys.executable, 'infer', prefix,
-                                str(tmp_path / 'infer.npy'), False)
+  prefix = str(tmp_path / 'ckpt')
+  trained = legacy_scripts.run(mode='train', prefix=prefix,
+                               out=str(tmp_path / 'train.npy'),
+                               python=sys.executable, native=False,
+                               **LEGACY_SCRIPT)
+  restored = legacy_scripts.run(mode='infer', prefix=prefix,
+                                out=str(tmp_path / 'infer.npy'),
+                                python=sys.executable, native=False,
+                                **LEGACY_SCRIPT)
   np.testing.assert_allclose(restored, trained, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.skipif(not os.path.exists(ORACLE_PYTHON),
-                    reason='needs the TF 2.12.1 environment .venv-oracle '
-                           '(scripts/setup_envs.sh oracle)')
-@pytest.mark.parametrize('direction', ['ours_here_to_native_2_12',
-                                       'native_2_12_to_ours_here'])
+@legacy_scripts.needs_oracle
+@pytest.mark.parametrize('direction', legacy_scripts.DIRECTIONS)
 def test_legacy_script_checkpoint_crosses_versions(direction, tmp_path):
   """Trained with ours on this TF, restored by the native reference on TF
   2.12.1 (or the other way round): the same inference output."""
-  prefix = str(tmp_path / 'ckpt')
-  ours = (sys.executable, False)
-  native = (ORACLE_PYTHON, True)
-  writer, reader = ((ours, native) if direction.startswith('ours')
-                    else (native, ours))
-  trained = _run_legacy_script(writer[0], 'train', prefix,
-                               str(tmp_path / 'a.npy'), writer[1])
-  restored = _run_legacy_script(reader[0], 'infer', prefix,
-                                str(tmp_path / 'b.npy'), reader[1])
+  trained, restored = legacy_scripts.train_then_infer(
+      direction, tmp_path, sys.executable, '.npy', **LEGACY_SCRIPT)
   np.testing.assert_allclose(restored, trained, rtol=1e-5, atol=1e-5)
 
 
