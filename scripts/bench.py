@@ -208,10 +208,7 @@ def build_step(fn, shape, data_format, variant, training):
         fetch = tf.reduce_sum(grads[0])
     else:
       fetch = tf.reduce_sum(y)
-    session = v1.Session(graph=graph, config=v1.ConfigProto(
-        intra_op_parallelism_threads=THREADS,
-        inter_op_parallelism_threads=THREADS))
-    session.run(v1.global_variables_initializer())
+    session = _initialized_session(graph)
   return session, fetch
 
 
@@ -496,6 +493,29 @@ def stacks(quick):
   ]
 
 
+def _initialized_session(graph):
+  """A session on `graph` (THREADS threads) with its variables initialized."""
+  session = v1.Session(graph=graph, config=v1.ConfigProto(
+      intra_op_parallelism_threads=THREADS,
+      inter_op_parallelism_threads=THREADS))
+  session.run(v1.global_variables_initializer())
+  return session
+
+
+def _step_fetch(y, training):
+  """What one step fetches: an SGD step on a fixed projection of `y`
+  (under UPDATE_OPS, as TF1 code trains) when training, else `y`'s sum."""
+  if not training:
+    return tf.reduce_sum(y)
+  w = tf.constant(np.random.RandomState(1).normal(
+      size=y.shape.as_list()).astype(np.float32))
+  loss = tf.reduce_sum(y * w)
+  with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+    train_op = v1.train.GradientDescentOptimizer(1e-3).minimize(loss)
+  with tf.control_dependencies([train_op]):
+    return tf.identity(loss)
+
+
 def build_model_step(layers, stack, shape, blocks, width, training):
   """A session running one SGD training step (under UPDATE_OPS) or one
   inference step of the stack, and its fetch."""
@@ -505,21 +525,8 @@ def build_model_step(layers, stack, shape, blocks, width, training):
     x = tf.Variable(np.random.RandomState(0).normal(
         size=shape).astype(np.float32), trainable=False, name='x')
     y = stack(layers, tf.identity(x), blocks, width, training)
-    if training:
-      w = tf.constant(np.random.RandomState(1).normal(
-          size=y.shape.as_list()).astype(np.float32))
-      loss = tf.reduce_sum(y * w)
-      with tf.control_dependencies(v1.get_collection(
-          v1.GraphKeys.UPDATE_OPS)):
-        train_op = v1.train.GradientDescentOptimizer(1e-3).minimize(loss)
-      with tf.control_dependencies([train_op]):
-        fetch = tf.identity(loss)
-    else:
-      fetch = tf.reduce_sum(y)
-    session = v1.Session(graph=graph, config=v1.ConfigProto(
-        intra_op_parallelism_threads=THREADS,
-        inter_op_parallelism_threads=THREADS))
-    session.run(v1.global_variables_initializer())
+    fetch = _step_fetch(y, training)
+    session = _initialized_session(graph)
   return session, fetch
 
 
@@ -725,19 +732,8 @@ def build_rnn_step(make_cell, shape, training):
         size=(batch, steps, depth)).astype(np.float32), trainable=False,
                     name='x')
     y = _build_rnn(make_cell, tf.identity(x), units)
-    if training:
-      w = tf.constant(np.random.RandomState(1).normal(
-          size=(batch, steps, units)).astype(np.float32))
-      loss = tf.reduce_sum(y * w)
-      train_op = v1.train.GradientDescentOptimizer(1e-3).minimize(loss)
-      with tf.control_dependencies([train_op]):
-        fetch = tf.identity(loss)
-    else:
-      fetch = tf.reduce_sum(y)
-    session = v1.Session(graph=graph, config=v1.ConfigProto(
-        intra_op_parallelism_threads=THREADS,
-        inter_op_parallelism_threads=THREADS))
-    session.run(v1.global_variables_initializer())
+    fetch = _step_fetch(y, training)
+    session = _initialized_session(graph)
   return session, fetch
 
 
