@@ -75,36 +75,6 @@ def _build(case, fn, make_kwargs):
     v1.disable_control_flow_v2()
 
 
-def _train_and_save(case, handles, prefix):
-  """graph_summary.values, plus a checkpoint written after the steps."""
-  graph = handles['graph']
-  data = graph_summary.input_data(case)
-  out = {}
-  with graph.as_default():
-    saver = v1.train.Saver()
-    with v1.Session(graph=graph) as sess:
-      sess.run(handles['init'])
-      feed = {handles['x']: data}
-      if handles['flag_kind'] == 'placeholder':
-        feed[handles['flag']] = True
-      y0, grads = sess.run([handles['y'], handles['grads']], feed)
-      out['y_first'] = y0
-      out['grads'] = [g for g in grads if g is not None]
-      steps = 0 if (case.get('towers') or case.get('calls')) else (
-          graph_summary.STEPS)
-      for _ in range(steps):
-        sess.run(handles['train'], feed)
-      out['y_trained'] = sess.run(handles['y'], feed)
-      if handles['flag_kind'] == 'placeholder':
-        feed[handles['flag']] = False
-        out['y_inference'] = sess.run(handles['y'], feed)
-      out['variables'] = {v.name: sess.run(v)
-                          for v in v1.global_variables()}
-      saver.save(sess, prefix, write_meta_graph=False,
-                 write_state=False)
-  return out
-
-
 def inference_case(case):
   """The case as an inference graph: the Python flag False."""
   return dict(case, flag='python_false')
@@ -131,7 +101,7 @@ def run_case(api, case, fn, make_kwargs):
     entry['structure'] = structure
     stage = 'run'
     entry['values'] = graph_summary.to_json(
-        _train_and_save(case, handles, prefix))
+        graph_summary.values(case, handles, save_to=prefix))
     entry['checkpoint'] = '/'.join([api, case['id']])
     stage = 'inference'
     entry['inference'] = graph_summary.to_json(

@@ -155,11 +155,17 @@ def structure(handles):
   }
 
 
-def values(case, handles):
-  """Numbers from running the case: see the module docstring."""
+def values(case, handles, save_to=None):
+  """Numbers from running the case: see the module docstring.  With
+  `save_to` (a checkpoint prefix), the trained variables are also saved
+  there (no meta graph, no `checkpoint` state file)."""
   graph = handles['graph']
   data = input_data(case)
   out = {}
+  saver = None
+  if save_to:
+    with graph.as_default():
+      saver = v1.train.Saver()
   with graph.as_default(), v1.Session(graph=graph) as sess:
     sess.run(handles['init'])
     feed = {handles['x']: data}
@@ -178,6 +184,8 @@ def values(case, handles):
       feed[handles['flag']] = False
       out['y_inference'] = sess.run(handles['y'], feed)
     out['variables'] = {v.name: sess.run(v) for v in v1.global_variables()}
+    if saver:
+      saver.save(sess, save_to, write_meta_graph=False, write_state=False)
   return out
 
 
