@@ -20,6 +20,7 @@ from `core`:
 
 import tensorflow as tf
 
+from tf_compat_bn import branch_updates
 from tf_compat_bn import core
 from tf_compat_bn import layers
 from tf_compat_bn import variables
@@ -187,8 +188,10 @@ def _create_params(params_shape, dtype, initializers, regularizers,
 def _collect_updates(updates_collections, update_mean, update_variance):
   """Adds the two updates to the collection(s); registers them for the
   update-op wiring check."""
-  v1.add_to_collections(updates_collections, update_mean)
-  v1.add_to_collections(updates_collections, update_variance)
+  v1.add_to_collections(updates_collections,
+                        branch_updates.collectable(update_mean))
+  v1.add_to_collections(updates_collections,
+                        branch_updates.collectable(update_variance))
   wiring.register([update_mean, update_variance])
 
 

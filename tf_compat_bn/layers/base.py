@@ -35,6 +35,7 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
+from tf_compat_bn import branch_updates
 from tf_compat_bn import variables
 from tf_compat_bn import wiring
 from tf_compat_bn.layers import identifiers
@@ -702,7 +703,8 @@ class Layer:
         kwargs['scope'] = vscope
       outputs = self._build_and_call(vscope.original_name_scope, inputs,
                                      args, kwargs)
-    _add_to_collection(v1.GraphKeys.UPDATE_OPS, self.updates)
+    _add_to_collection(v1.GraphKeys.UPDATE_OPS,
+                       [branch_updates.collectable(u) for u in self.updates])
     wiring.register(self.updates)
     return outputs
 
