@@ -54,7 +54,8 @@ def batch_norm(inputs,
                renorm=False,
                renorm_clipping=None,
                renorm_decay=0.99,
-               adjustment=None):
+               adjustment=None,
+               synchronized=False):
   """Batch normalization (Ioffe & Szegedy, 2015) with the contrib/slim contract.
 
   Normalizes `inputs` over all dimensions but the channels (last for NHWC,
@@ -94,10 +95,46 @@ def batch_norm(inputs,
     renorm_decay: momentum of renorm's own moving averages.
     adjustment: callable from the input's dynamic shape to a (scale, bias)
       pair applied to the normalized values in training.
+    synchronized: in a replica context of a `tf.distribute` strategy, compute
+      the batch statistics over the global batch of all replicas (one
+      all-reduce per call), so every replica normalizes alike and keeps the
+      same moving statistics.  Training statistics then do not come from the
+      fused kernel (it cannot synchronize); variables and checkpoints are
+      the same.  Outside a strategy it changes nothing.
 
   Returns:
     The normalized (and activated) tensor.
   """
+  args = dict(locals())
+  del args['synchronized']
+  with core.synchronized_statistics(synchronized):
+    return _batch_norm(**args)
+
+
+def _batch_norm(inputs,
+                decay=0.999,
+                center=True,
+                scale=False,
+                epsilon=0.001,
+                activation_fn=None,
+                param_initializers=None,
+                param_regularizers=None,
+                updates_collections=v1.GraphKeys.UPDATE_OPS,
+                is_training=True,
+                reuse=None,
+                variables_collections=None,
+                outputs_collections=None,
+                trainable=True,
+                batch_weights=None,
+                fused=None,
+                data_format=DATA_FORMAT_NHWC,
+                zero_debias_moving_mean=False,
+                scope=None,
+                renorm=False,
+                renorm_clipping=None,
+                renorm_decay=0.99,
+                adjustment=None):
+  """`batch_norm` without `synchronized`: routes to a contract."""
   if fused is None:
     fused = True
   inputs = tf.convert_to_tensor(inputs)

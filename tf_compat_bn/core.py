@@ -24,7 +24,13 @@ What each piece is for:
 * `renorm_correction`: batch renormalization's (r, d) correction and the
   updates of its own moving averages.
 * `ghost_batch_shapes` / `ghost_batch_mean`: virtual ("ghost") batches.
+* `synchronized_statistics`: within it, in a replica context of a
+  `tf.distribute` strategy, `moments`, the training `fused_batch_norm` and
+  `bessel_factor` use the statistics of the global batch (all replicas).
 """
+
+import contextlib
+import threading
 
 import tensorflow as tf
 
@@ -85,7 +91,11 @@ def moments(x, axes, keepdims=False, weights=None):
 
   With `weights` (broadcastable to `x`), the frequency-weighted moments:
   mean = sum(w x) / sum(w), variance = sum(w (x - mean)^2) / sum(w).
+  Under `synchronized_statistics`, over the global batch of all replicas.
   """
+  replicas = _synchronizing_replica_context()
+  if replicas is not None:
+    return _synchronized_moments(replicas, x, axes, keepdims, weights)
   if weights is None:
     return tf.nn.moments(x, axes, keepdims=keepdims)
   return _weighted_moments(x, axes, weights, keepdims)
@@ -154,6 +164,10 @@ def fused_batch_norm(x, scale, offset, mean, variance, epsilon, data_format,
   None (empty inputs), since the kernel ignores them.  In inference it
   normalizes with the given `mean` and `variance` and returns them.
   """
+  replicas = _synchronizing_replica_context() if training else None
+  if replicas is not None:
+    return _synchronized_fused_batch_norm(replicas, x, scale, offset,
+                                          epsilon, data_format)
   return v1.nn.fused_batch_norm(
       x, scale, offset, mean=mean, variance=variance, epsilon=epsilon,
       data_format=data_format, is_training=training)
@@ -165,9 +179,118 @@ def bessel_factor(x, variance, unbiased_to_biased):
   n = size(x) / size(variance) samples per channel; the factor is
   (n - 1) / n to remove Bessel's correction, n / (n - 1) to add it.
   """
-  n = tf.cast(tf.size(x) / tf.size(variance), variance.dtype)
+  n = tf.size(x) / tf.size(variance)
+  replicas = _synchronizing_replica_context()
+  if replicas is not None:
+    # The global count: the one the statistics were computed over when it
+    # is usable here, else (built in another cond branch) summed again.
+    count = _SYNC.__dict__.get('count')
+    if count is not None and count.graph is v1.get_default_graph():
+      n = count
+    else:
+      n = replicas.all_reduce(tf.distribute.ReduceOp.SUM,
+                              tf.cast(n, tf.float32))
+  n = tf.cast(n, variance.dtype)
   one = tf.cast(1.0, variance.dtype)
   return (n - one) / n if unbiased_to_biased else n / (n - one)
+
+
+# --------------------------------------------------------------------------
+# Statistics synchronized across replicas.
+# --------------------------------------------------------------------------
+_SYNC = threading.local()
+
+
+@contextlib.contextmanager
+def synchronized_statistics(enabled=True):
+  """Within the block (when `enabled`; else it changes nothing), batch
+  statistics computed in a replica context of a `tf.distribute` strategy
+  cover the global batch.
+
+  One all-reduce per call of the per-replica sums, sums of squares and
+  counts (frequency-weighted with `weights`); statistics in float32 for
+  16-bit inputs.  The fused kernel cannot compute such statistics, so the
+  training output is the non-fused normalization with them; its returned
+  variance carries Bessel's correction over the global count, as the
+  kernel's would over the concatenated batch.  Outside a strategy (or in a
+  cross-replica context) nothing changes.
+  """
+  if not enabled:  # leaves an enclosing block in force
+    yield
+    return
+  previous = _SYNC.__dict__.get('enabled', False)
+  _SYNC.enabled = True
+  _SYNC.count = None
+  try:
+    yield
+  finally:
+    _SYNC.enabled = previous
+    _SYNC.count = None
+
+
+def _synchronizing_replica_context():
+  if not _SYNC.__dict__.get('enabled', False):
+    return None
+  if not tf.distribute.has_strategy() or tf.distribute.in_cross_replica_context():
+    return None
+  return tf.distribute.get_replica_context()
+
+
+def _synchronized_moments(replicas, x, axes, keepdims, weights):
+  """Global-batch (weighted) mean and variance: one all-reduce of
+  [sum(w x), sum(w x^2), sum(w)] per channel."""
+  with tf.name_scope('synchronized_moments'):
+    x = tf.convert_to_tensor(x, name='x')
+    in_dtype = x.dtype
+    if in_dtype in (tf.float16, tf.bfloat16):
+      x = tf.cast(x, tf.float32)
+    if weights is None:
+      weights = tf.ones_like(x)
+    else:
+      weights = tf.cast(weights, x.dtype) + tf.zeros_like(x)
+    local = [tf.reduce_sum(weights * x, axes, keepdims=True),
+             tf.reduce_sum(weights * tf.square(x), axes, keepdims=True),
+             tf.reduce_sum(weights, axes, keepdims=True)]
+    stat_shape = tf.shape(local[0])
+    total = replicas.all_reduce(
+        tf.distribute.ReduceOp.SUM,
+        tf.stack([tf.reshape(t, [-1]) for t in local]))
+    weighted_sum, weighted_squares, count = tf.unstack(total)
+    inverse = tf.math.reciprocal(count)
+    mean = weighted_sum * inverse
+    variance = tf.nn.relu(weighted_squares * inverse - tf.square(mean))
+    mean = tf.reshape(mean, stat_shape)
+    variance = tf.reshape(variance, stat_shape)
+    _SYNC.count = tf.reshape(count, stat_shape)
+    if not keepdims:
+      mean = tf.squeeze(mean, axis=axes)
+      variance = tf.squeeze(variance, axis=axes)
+      _SYNC.count = tf.squeeze(_SYNC.count, axis=axes)
+    if in_dtype in (tf.float16, tf.bfloat16):
+      mean = tf.cast(mean, in_dtype)
+      variance = tf.cast(variance, in_dtype)
+    return mean, variance
+
+
+_FUSED_AXES = {'NHWC': [0, 1, 2], 'NCHW': [0, 2, 3], 'NDHWC': [0, 1, 2, 3],
+               'NCDHW': [0, 2, 3, 4]}
+
+
+def _synchronized_fused_batch_norm(replicas, x, scale, offset, epsilon,
+                                   data_format):
+  """What the fused kernel returns in training, with global statistics:
+  (y, mean, Bessel-corrected variance), statistics in float32."""
+  axes = _FUSED_AXES[data_format]
+  x32 = tf.cast(x, tf.float32) if x.dtype != tf.float32 else x
+  mean, variance = _synchronized_moments(replicas, x32, axes, True, None)
+  y = normalize(x32, mean, variance,
+                tf.reshape(offset, tf.shape(mean)),
+                tf.reshape(scale, tf.shape(mean)), epsilon)
+  count = _SYNC.count
+  n = tf.reshape(count, [-1])
+  unbiased = tf.reshape(variance, [-1]) * n / tf.maximum(n - 1.0, 1.0)
+  _SYNC.count = n
+  return tf.cast(y, x.dtype), tf.reshape(mean, [-1]), unbiased
 
 
 # --------------------------------------------------------------------------

@@ -46,6 +46,14 @@ class BatchNormalization(base.Layer):
   batches (`virtual_batch_size`), a training-time `adjustment` of the
   normalized values, and the fused kernel, used whenever it can serve the
   call (`fused=None` or `True`; it silently falls back otherwise).
+
+  `synchronized=True` (Keras 3's name; not in TF1): in a replica context of
+  a `tf.distribute` strategy, the batch statistics cover the global batch of
+  all replicas (one all-reduce per call), so the output equals batch norm
+  on the concatenated batch and every replica keeps the same moving
+  statistics.  The fused kernel cannot compute such statistics: training
+  then normalizes without it.  Same variables and checkpoints; outside a
+  strategy nothing changes.
   """
 
   def __init__(self,
@@ -70,8 +78,13 @@ class BatchNormalization(base.Layer):
                virtual_batch_size=None,
                adjustment=None,
                name=None,
+               synchronized=False,
                **kwargs):
     super().__init__(name=name, trainable=trainable, **kwargs)
+    if synchronized and virtual_batch_size is not None:
+      raise ValueError('`synchronized=True` does not support '
+                       '`virtual_batch_size`: ghost batches are per replica.')
+    self.synchronized = bool(synchronized)
     if isinstance(axis, (list, tuple)):
       self.axis = axis[:]
     elif isinstance(axis, int):
@@ -147,6 +160,8 @@ class BatchNormalization(base.Layer):
                     renorm_momentum=self.renorm_momentum)
     if self.virtual_batch_size is not None:
       config['virtual_batch_size'] = self.virtual_batch_size
+    if self.synchronized:
+      config['synchronized'] = True
     if self.adjustment is not None:
       logging.warning('The `adjustment` function of this `BatchNormalization` '
                       'layer cannot be serialized and has been omitted from '
@@ -240,10 +255,11 @@ class BatchNormalization(base.Layer):
           inputs, self.virtual_batch_size, split=self._ghost_split(static))
       inputs = tf.reshape(inputs, expanded)
 
-    if self.fused:
-      outputs = self._fused_call(inputs, training, static)
-    else:
-      outputs = self._plain_call(inputs, training, static)
+    with core.synchronized_statistics(self.synchronized):
+      if self.fused:
+        outputs = self._fused_call(inputs, training, static)
+      else:
+        outputs = self._plain_call(inputs, training, static)
 
     if self.virtual_batch_size is not None:
       outputs = tf.reshape(outputs, original)
@@ -411,12 +427,14 @@ def batch_normalization(inputs,
                         renorm_momentum=0.99,
                         fused=None,
                         virtual_batch_size=None,
-                        adjustment=None):
+                        adjustment=None,
+                        synchronized=False):
   """Functional form of `BatchNormalization`: builds a layer, applies it.
 
   With `name`, the variable scope is `name` in the current scope (reused with
   `reuse=True`); without, a fresh `batch_normalization[_k]` scope.  The
   update ops go to UPDATE_OPS, to be run with the train op.
+  `synchronized` as for `BatchNormalization`.
   """
   layer = BatchNormalization(
       axis=axis, momentum=momentum, epsilon=epsilon, center=center,
@@ -429,7 +447,7 @@ def batch_normalization(inputs,
       renorm=renorm, renorm_clipping=renorm_clipping,
       renorm_momentum=renorm_momentum, fused=fused, trainable=trainable,
       virtual_batch_size=virtual_batch_size, adjustment=adjustment,
-      name=name, _reuse=reuse, _scope=name)
+      name=name, synchronized=synchronized, _reuse=reuse, _scope=name)
   return layer(inputs, training=training)
 
 
