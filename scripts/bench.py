@@ -44,6 +44,12 @@ dependency) and inference step.  The targets (build <= 1.1x raw and no slower
 than the reference; steps no slower than the reference) are printed with a
 verdict, never asserted.
 
+Synchronized batch norm (`--part sync`, in a child process with 2 logical
+CPUs): a training step of conv2d -> batch_normalization -> relu (x3) under
+`MirroredStrategy` on 2 replicas in a v1 graph, `synchronized=True` as a
+ratio to `synchronized=False` (target <= 1.3x on CPU, printed, never
+asserted).
+
 RNN (`--part rnn`): `tf.compat.v1.nn.dynamic_rnn` over an `LSTMCell` (128
 units, batch 32, 50 steps, input depth 64; --quick: 16, 4, 5, 8), cells from
 ours (`tf_compat_bn.rnn_cell.LSTMCell`), the reference
@@ -867,15 +873,82 @@ def bn_report(args, repeats, warmup):
   return results
 
 
+def _sync_child(quick, repeats, warmup):
+  """In a fresh process: median step times of the synchronized and the
+  unsynchronized 2-replica training step, printed as JSON."""
+  tf.config.set_logical_device_configuration(
+      tf.config.list_physical_devices('CPU')[0],
+      [tf.config.LogicalDeviceConfiguration()] * 2)
+  shape = [8, 8, 8, 8] if quick else [32, 16, 16, 16]
+  steps = {}
+  for sync in (False, True):
+    graph = tf.Graph()
+    with graph.as_default():
+      strategy = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
+      with strategy.scope():
+        x = tf.constant(np.random.RandomState(0).randn(*shape), tf.float32)
+
+        def step(sync=sync):
+          h = x
+          for i in range(3):
+            h = tf_compat_bn.layers.conv2d(h, shape[-1], 3, padding='same',
+                                           use_bias=False, name=f'conv{i}')
+            h = tf_compat_bn.layers.batch_normalization(
+                h, training=True, synchronized=sync, name=f'bn{i}')
+            h = tf.nn.relu(h)
+          with tf.control_dependencies(
+              v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            return v1.train.GradientDescentOptimizer(0.01).minimize(
+                tf.reduce_mean(h ** 2))
+
+        train_op = strategy.extended.call_for_each_replica(step)
+      sess = v1.Session(graph=graph, config=v1.ConfigProto(
+          device_count={'CPU': 2}))
+      sess.run(v1.global_variables_initializer())
+      steps[sync] = (sess, train_op)
+  times = {False: [], True: []}
+  for _ in range(warmup):
+    for sync, (sess, op) in steps.items():
+      sess.run(op)
+  for _ in range(repeats):
+    for sync, (sess, op) in steps.items():
+      start = time.perf_counter()
+      sess.run(op)
+      times[sync].append(time.perf_counter() - start)
+  print(json.dumps({'unsynchronized': statistics.median(times[False]),
+                    'synchronized': statistics.median(times[True])}))
+
+
+def sync_report(quick, repeats, warmup):
+  """The synchronized-step row (see the module doc)."""
+  proc = subprocess.run(
+      [sys.executable, os.path.abspath(__file__), '--sync-child',
+       json.dumps([quick, repeats, warmup])],
+      capture_output=True, text=True, timeout=1200)
+  if proc.returncode != 0:
+    print(f'# sync: child failed: {proc.stderr[-2000:]}')
+    return {}
+  times = json.loads(proc.stdout.strip().splitlines()[-1])
+  ratio = times['synchronized'] / times['unsynchronized']
+  verdict = 'met' if ratio <= 1.3 else 'NOT met'
+  print('\n## synchronized batch norm, 2 replicas (MirroredStrategy, CPU)')
+  print(f'training step, synchronized / unsynchronized: {ratio:.2f}x '
+        f'(target <= 1.3x: {verdict})')
+  return {'sync': dict(times, ratio=ratio)}
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
   parser.add_argument('--quick', action='store_true',
                       help='small shapes and few repeats (a smoke run)')
-  parser.add_argument('--part', choices=('all', 'bn', 'stacks', 'rnn'),
+  parser.add_argument('--part', choices=('all', 'bn', 'stacks', 'rnn',
+                                         'sync'),
                       default='all',
                       help='only the batch norm tables, only the model '
-                      'stacks, or only the rnn table (default: all)')
+                      'stacks, only the rnn table or only the synchronized '
+                      'batch norm row (default: all)')
   parser.add_argument('--memory-child', help=argparse.SUPPRESS)
+  parser.add_argument('--sync-child', help=argparse.SUPPRESS)
   parser.add_argument('--json', help='also write the results to this file')
   parser.add_argument('--threads', type=int, default=1,
                       help='intra/inter-op threads per session (0: TF default)')
@@ -884,6 +957,9 @@ def main():
   THREADS = args.threads
   if args.memory_child:
     _peak_memory_child(*json.loads(args.memory_child))
+    return 0
+  if args.sync_child:
+    _sync_child(*json.loads(args.sync_child))
     return 0
 
   repeats, warmup = (5, 2) if args.quick else (60, 10)
@@ -902,6 +978,8 @@ def main():
   if args.part in ('all', 'rnn'):
     results.update(rnn_report(args.quick, repeats, warmup,
                               3 if args.quick else 9))
+  if args.part in ('all', 'sync'):
+    results.update(sync_report(args.quick, repeats, warmup))
   if args.json:
     with open(args.json, 'w') as f:
       json.dump(results, f, indent=1)

@@ -35,6 +35,10 @@ CASES = [
     ('layers_plain', 2, 'NHWC', 4, 'float32'),
     ('layers', 2, 'NHWC', 4, 'float16'),
     ('layer_object', 2, 'NCHW', 4, 'float16'),
+    # A variable upstream of the statistics (conv2d -> batch norm), as in
+    # every real model: the gradient flows through the all-reduce to it.
+    ('conv+contrib', 2, 'NHWC', 4, 'float32'),
+    ('conv+layers', 4, 'NCHW', 4, 'float32'),
 ]
 
 
@@ -53,6 +57,12 @@ def _data(fmt, rank, dtype):
 def _batch_norm(front, x, w, fmt, sync):
   """One TF1 batch-norm call of the given front end."""
   axis = 1 if fmt == 'NCHW' else -1
+  if front.startswith('conv+'):
+    x = tf_compat_bn.layers.conv2d(
+        x, 3, 2, padding='same', data_format=(
+            'channels_first' if fmt == 'NCHW' else 'channels_last'),
+        kernel_initializer=v1.constant_initializer(0.1), name='conv')
+    front = front[len('conv+'):]
   if front == 'contrib':
     return tf_compat_bn.batch_norm(x, is_training=True, scale=True,
                                    data_format=fmt, synchronized=sync,

@@ -188,8 +188,7 @@ def bessel_factor(x, variance, unbiased_to_biased):
     if count is not None and count.graph is v1.get_default_graph():
       n = count
     else:
-      n = replicas.all_reduce(tf.distribute.ReduceOp.SUM,
-                              tf.cast(n, tf.float32))
+      n = _all_sum(replicas, tf.cast(n, tf.float32))
   n = tf.cast(n, variance.dtype)
   one = tf.cast(1.0, variance.dtype)
   return (n - one) / n if unbiased_to_biased else n / (n - one)
@@ -236,6 +235,35 @@ def _synchronizing_replica_context():
   return tf.distribute.get_replica_context()
 
 
+def _all_sum_values(replicas, x):
+  """The sum of `x` over the replicas, with no gradient of its own."""
+  extended = replicas.strategy.extended
+  if extended._use_merge_call():  # pylint: disable=protected-access
+    return replicas.merge_call(
+        lambda strategy, value: strategy.extended.batch_reduce_to(
+            tf.distribute.ReduceOp.SUM, [(value, value)])[0], args=(x,))
+  return extended._replica_ctx_all_reduce(  # pylint: disable=protected-access
+      tf.distribute.ReduceOp.SUM, [x])[0]
+
+
+def _all_sum(replicas, x):
+  """The sum of `x` over the replicas; its gradient is the sum of the
+  replicas' gradients.
+
+  `ReplicaContext.all_reduce` has that gradient, but in a v1 graph it fails
+  once a variable feeds `x` ("Unsuccessful at finding variable
+  .../replica_1": its custom gradient walks into the other replicas'
+  graphs).  Here the sum carries no gradient and an identity on the local
+  `x`, whose gradient is summed over the replicas, carries it; the forward
+  value is the sum exactly (plus x - x = 0).
+  """
+  @tf.custom_gradient
+  def local(value):
+    return tf.identity(value), lambda dy: _all_sum_values(replicas, dy)
+  return (tf.stop_gradient(_all_sum_values(replicas, x)) +
+          (local(x) - tf.stop_gradient(x)))
+
+
 def _synchronized_moments(replicas, x, axes, keepdims, weights):
   """Global-batch (weighted) mean and variance: one all-reduce of
   [sum(w x), sum(w x^2), sum(w)] per channel."""
@@ -252,9 +280,8 @@ def _synchronized_moments(replicas, x, axes, keepdims, weights):
              tf.reduce_sum(weights * tf.square(x), axes, keepdims=True),
              tf.reduce_sum(weights, axes, keepdims=True)]
     stat_shape = tf.shape(local[0])
-    total = replicas.all_reduce(
-        tf.distribute.ReduceOp.SUM,
-        tf.stack([tf.reshape(t, [-1]) for t in local]))
+    total = _all_sum(replicas,
+                     tf.stack([tf.reshape(t, [-1]) for t in local]))
     weighted_sum, weighted_squares, count = tf.unstack(total)
     inverse = tf.math.reciprocal(count)
     mean = weighted_sum * inverse
