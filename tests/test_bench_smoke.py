@@ -54,3 +54,7 @@ def test_bench_quick_reports_every_figure(tmp_path):
     assert {'raw', 'raw (copy)', 'ours'} <= set(rnn[key]), key
     assert all(t > 0 for t in rnn[key].values()), key
   assert ('reference' in rnn['train']) != bool(results['rnn_skipped'])
+  # The synchronized batch-norm row (2 replicas, MirroredStrategy).
+  assert 'training step, synchronized / unsynchronized:' in result.stdout
+  assert results['sync']['synchronized'] > 0
+  assert results['sync']['unsynchronized'] > 0
