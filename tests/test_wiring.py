@@ -162,3 +162,77 @@ def test_update_ops_check_hook():
   ours = [w for w in caught if 'batch-norm update' in str(w.message)]
   assert len(ours) == 1
 
+
+
+@pytest.mark.parametrize('flag_kind,cond_v1', CONFIGS)
+def test_wrong_wiring_names_the_variables_and_layers(flag_kind, cond_v1):
+  """Besides the op names, the result names each moving statistic left
+  alone and its layer (the scopes of spec section 2), and so does the
+  warning."""
+  _, train_op, _, _ = _build(False, flag_kind, cond_v1)
+  missing = tf_compat_bn.check_update_ops(train_op)
+  layers = ['BatchNorm', 'batch_normalization', 'BatchNorm_1']
+  assert sorted((s.layer, s.variable) for s in missing.variables) == sorted(
+      (layer, f'{layer}/{stat}') for layer in layers
+      for stat in ('moving_mean', 'moving_variance'))
+  # Each names the ops that write it (in a v1 cond: the assign in the
+  # branch, behind the Merge that UPDATE_OPS holds).
+  graph = train_op.graph
+  for statistic in missing.variables:
+    assert statistic.update_ops
+    for name in statistic.update_ops:
+      op = graph.get_operation_by_name(name)
+      assert op.type in ('AssignSubVariableOp', 'If')
+      if op.type != 'If':
+        handle = op.inputs[0].op           # in a v1 cond, a Switch of it
+        if handle.type == 'Switch':
+          handle = handle.inputs[0].op
+        assert handle.name == statistic.variable
+  with pytest.warns(UserWarning, match="'BatchNorm_1/moving_variance' "
+                    r"\(layer 'BatchNorm_1'\)"):
+    tf_compat_bn.check_update_ops(train_op, warn=True)
+
+
+def test_training_only_part_of_the_model():
+  """A train op that trains only the head (var_list) leaves the batch norms
+  it does not train frozen: their updates are not asked for."""
+  with tf.Graph().as_default():
+    x = v1.placeholder(tf.float32, [4, 3])
+    h = tf_compat_bn.batch_norm(x, scope='backbone')
+    with v1.variable_scope('head'):
+      w = v1.get_variable('w', [3, 1])
+    h = tf_compat_bn.batch_norm(tf.matmul(h, w), scope='head_bn')
+    loss = tf.reduce_sum(h ** 2)
+    head = v1.trainable_variables('head')
+    train_op = v1.train.GradientDescentOptimizer(0.1).minimize(
+        loss, var_list=head)
+    missing = tf_compat_bn.check_update_ops(train_op)
+  assert [s.variable for s in missing.variables] == [
+      'head_bn/moving_mean', 'head_bn/moving_variance']
+  assert all(n.startswith('head_bn/') for n in missing) and len(missing) == 2
+
+
+def test_towers_sharing_variables():
+  """Multi-tower training (slim's model_deploy, cifar10_multi_gpu): the
+  towers share the batch-norm variables and the train op runs the first
+  tower's updates only.  Every moving statistic moves: nothing to report.
+  Without any of them, the shared variables are reported once."""
+  with tf.Graph().as_default():
+    losses = []
+    for tower in range(2):
+      with tf.name_scope(f'tower_{tower}'):
+        x = v1.placeholder(tf.float32, [4, 3])
+        with v1.variable_scope('model', reuse=tower > 0):
+          losses.append(tf.reduce_sum(tf_compat_bn.batch_norm(x) ** 2))
+    first = v1.get_collection(v1.GraphKeys.UPDATE_OPS, 'tower_0')
+    assert len(first) == 2
+    assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 4
+    opt = v1.train.GradientDescentOptimizer(0.1)
+    with tf.control_dependencies(first):
+      wired = opt.minimize(tf.add_n(losses))
+    forgot = opt.minimize(tf.add_n(losses))
+  assert tf_compat_bn.check_update_ops(wired) == []
+  missing = tf_compat_bn.check_update_ops(forgot)
+  assert len(missing) == 4
+  assert sorted(s.variable for s in missing.variables) == [
+      'model/BatchNorm/moving_mean', 'model/BatchNorm/moving_variance']

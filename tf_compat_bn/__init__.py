@@ -19,6 +19,7 @@ from tf_compat_bn.layers import batch_normalization
 from tf_compat_bn.install import install
 from tf_compat_bn.install import installed
 from tf_compat_bn.install import uninstall
+from tf_compat_bn.wiring import check_saver
 from tf_compat_bn.wiring import check_update_ops
 from tf_compat_bn.wiring import UpdateOpsCheckHook
 from tf_compat_bn.wiring import warn_on_session_run
@@ -65,5 +66,6 @@ batch_norm = _register_with_slim_arg_scope(_contrib.batch_norm)
 
 __all__ = ["batch_norm", "BatchNormalization", "batch_normalization",
            "layers", "rnn_cell",
-           "install", "installed", "uninstall", "check_update_ops",
+           "install", "installed", "uninstall",
+           "check_saver", "check_update_ops",
            "UpdateOpsCheckHook", "warn_on_session_run"]
