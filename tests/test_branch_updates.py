@@ -387,3 +387,25 @@ def test_while_loop_body_gives_a_clear_error():
                        'cannot run from outside the loop'):
       with tf.control_dependencies(update_ops):
         v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(y))
+
+
+@pytest.mark.parametrize('wired', [False, True])
+def test_wiring_check_sees_updates_in_a_cond(wired):
+  """The wiring check flags a cond whose batch-norm updates the train op
+  never runs (they are dead code in the branch function), and is silent
+  once they are wired from outside."""
+  graph = tf.Graph()
+  with graph.as_default():
+    x = v1.placeholder(tf.float32, [4, 5, 5, 3])
+    is_training = v1.placeholder(tf.bool, [])
+    logits = _model('layers', x, is_training)
+    loss = tf.reduce_mean(tf.square(logits))
+    deps = v1.get_collection(UPDATE_OPS) if wired else []
+    with tf.control_dependencies(deps):
+      train_op = v1.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
+    missing = tf_compat_bn.check_update_ops(train_op)
+  if wired:
+    assert missing == []
+  else:
+    assert [s.variable for s in missing.variables] == [
+        'bn/moving_mean', 'bn/moving_variance']

@@ -261,8 +261,11 @@ def _written_args(fdef, graph, depth=0):
       ref = node.input[0]
     return None
 
+  live = _live_nodes(fdef, nodes)
   written = set()
   for node in fdef.node_def:
+    if node.name not in live:
+      continue
     if node.op in _WRITE_TYPES and node.input:
       index = arg_of(node.input[0])
       if index is not None:
@@ -286,6 +289,23 @@ def _written_args(fdef, graph, depth=0):
               if index is not None:
                 written.add(index)
   return written
+
+
+def _live_nodes(fdef, nodes):
+  """Names of the body nodes a call runs: those its outputs or control
+  outputs depend on.  The rest is pruned: e.g. an update op made in a TF2
+  cond branch of a v1 graph (no automatic control dependencies) never runs
+  unless something in the branch depends on it."""
+  stack = [ref.split(':')[0] for ref in fdef.ret.values()]
+  stack += list(fdef.control_ret.values())
+  live = set()
+  while stack:
+    name = stack.pop().lstrip('^').split(':')[0]
+    if name in live or name not in nodes:
+      continue
+    live.add(name)
+    stack.extend(nodes[name].input)
+  return live
 
 
 def _functional_writes(op):
@@ -495,6 +515,9 @@ def _normalizing_with_batch_statistics(reached):
   batch norm in training mode, or a tf.nn.moments of the layer's own."""
   scopes = set()
   for op in reached:
+    if op.type in _FUNCTIONAL:
+      scopes |= _body_batch_statistics(op)
+      continue
     if op.type in _BATCH_NORM_TYPES[:3]:
       try:
         training = op.get_attr('is_training')
@@ -505,6 +528,38 @@ def _normalizing_with_batch_statistics(reached):
     elif op.type == 'Mean' and re.search(r'(^|/)moments(_\d+)?/mean$',
                                          op.name):
       scopes.add(_layer_of(_layer_of(op.name)))
+  return scopes
+
+
+def _body_batch_statistics(op):
+  """As `_normalizing_with_batch_statistics`, for the nodes a functional
+  op (cond, loop, call) runs in its bodies (names are relative to the body,
+  as the layer scopes of the variables it uses)."""
+  scopes = set()
+  pending = [(fdef, 0) for attr in _FUNCTIONAL[op.type]
+             for fdef in _function_defs(op, attr)]
+  while pending:
+    fdef, depth = pending.pop()
+    nodes = {n.name: n for n in fdef.node_def}
+    for name in _live_nodes(fdef, nodes):
+      node = nodes[name]
+      if node.op in _BATCH_NORM_TYPES[:3]:
+        if node.attr['is_training'].b:
+          scopes.add(_layer_of(name))
+      elif node.op == 'Mean' and re.search(r'(^|/)moments(_\d+)?/mean$',
+                                           name):
+        scopes.add(_layer_of(_layer_of(name)))
+      elif node.op in _FUNCTIONAL and depth < 4:
+        for attr in _FUNCTIONAL[node.op]:
+          value = node.attr[attr] if attr in node.attr else None
+          if value is None:
+            continue
+          names = ([f.name for f in value.list.func] if value.list.func
+                   else [value.func.name])
+          for fname in names:
+            function = _get_function(op.graph, fname)
+            if function is not None and hasattr(function, 'definition'):
+              pending.append((function.definition, depth + 1))
   return scopes
 
 
