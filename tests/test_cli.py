@@ -1,5 +1,6 @@
-"""The command line: `python -m tf_compat_bn demo | run | inspect`."""
+"""The command line: `python -m tf_compat_bn demo | run | inspect | convert`."""
 
+import json
 import os
 import subprocess
 import sys
@@ -74,3 +75,41 @@ def test_batch_norm_groups_on_zero_debias(tmp_path):
   assert sorted(groups['outer/bn']) == ['beta', 'biased', 'local_step',
                                         'moving_mean', 'moving_variance']
   assert np.prod(groups['outer/bn']['biased'][0]) == 2
+
+
+FIXTURES = os.path.join(ROOT, 'tests', 'checkpoint_tools_data', 'tf212')
+
+
+def _cli_status(*args):
+  result = subprocess.run([sys.executable, '-m', 'tf_compat_bn', *args],
+                          capture_output=True, text=True, timeout=600,
+                          cwd=ROOT)
+  return result.returncode, result.stdout, result.stderr
+
+
+def test_inspect_strict_fails_on_never_updated_statistics():
+  """A TF 2.12.1 checkpoint whose train op never ran UPDATE_OPS."""
+  status, out, _ = _cli_status(
+      'inspect', '--strict', os.path.join(FIXTURES, 'contrib_never_updated'))
+  assert status == 1
+  assert out.count('NEVER UPDATED') == 2
+  status, out, _ = _cli_status(
+      'inspect', '--strict', '--json', os.path.join(FIXTURES,
+                                                    'contrib_trained'))
+  assert status == 0
+  assert json.loads(out)['ok'] is True
+
+
+def test_convert_writes_renamed_checkpoint_and_refuses_in_place(tmp_path):
+  src = os.path.join(FIXTURES, 'contrib_trained')
+  out = str(tmp_path / 'layers')
+  status, stdout, stderr = _cli_status('convert', src, out, '--to', 'layers')
+  assert status == 0, stderr[-3000:]
+  assert 'rename  BatchNorm/beta -> batch_normalization/beta' in stdout
+  assert 'note: BatchNorm has no gamma' in stdout
+  assert 'block/batch_normalization/gamma' in checkpoints.entries(out)
+  status, _, stderr = _cli_status('convert', out, out, '--to', 'contrib')
+  assert status == 2
+  assert 'refusing to overwrite it' in stderr
+  assert sorted(os.listdir(tmp_path)) == ['layers.data-00000-of-00001',
+                                          'layers.index']
