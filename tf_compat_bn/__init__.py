@@ -7,11 +7,15 @@ tf.compat.v1 graphs, without Keras.
   class and function.
 * `layers`: the whole `tf.compat.v1.layers` namespace (Layer, dense,
   conv2d, max_pooling2d, ...); `rnn_cell`: `tf.compat.v1.nn.rnn_cell`.
+* `keras`: `keras.BatchNormalization`, Keras 2's
+  `tf.compat.v1.keras.layers.BatchNormalization` in TF1 graphs, and the
+  Keras learning phase (`keras.learning_phase`, `keras.set_learning_phase`).
 * `install()`: puts all of it (and `tf.contrib` on tf_slim) under the names
-  legacy code uses.
+  legacy code uses; `install(keras=True)` also the Keras batch norm.
 """
 
 from tf_compat_bn import contrib as _contrib
+from tf_compat_bn import keras
 from tf_compat_bn import layers
 from tf_compat_bn import rnn_cell
 from tf_compat_bn.layers import BatchNormalization
@@ -65,7 +69,7 @@ def _register_with_slim_arg_scope(fn):
 batch_norm = _register_with_slim_arg_scope(_contrib.batch_norm)
 
 __all__ = ["batch_norm", "BatchNormalization", "batch_normalization",
-           "layers", "rnn_cell",
+           "keras", "layers", "rnn_cell",
            "install", "installed", "uninstall",
            "check_saver", "check_update_ops",
            "UpdateOpsCheckHook", "warn_on_session_run"]

@@ -22,10 +22,15 @@ After `install()`, unchanged code finds:
   ours; `tf.contrib.layers.batch_norm` always; a contrib module nobody
   provides (`rnn`, `seq2seq`, ...) raises an error saying what to use;
 * with tf_slim installed: `slim.batch_norm`, `tf_slim.layers.batch_norm`,
-  `tf_slim.layers.layers.batch_norm` are ours.
+  `tf_slim.layers.layers.batch_norm` are ours;
+* only with `install(keras=True)`: `tf.compat.v1.keras.layers.
+  BatchNormalization` (every import form) is `tf_compat_bn.keras`'s, and
+  `tf.compat.v1.keras.backend` has a learning phase where Keras 3 has none
+  (see `tf_compat_bn.keras`).
 
 Every change is recorded; `uninstall()` undoes them in reverse order, and
-`installed()` is the context-manager form.  Nothing here imports Keras.
+`installed()` is the context-manager form.  Nothing here imports Keras
+(except `install(keras=True)`, which changes a Keras namespace).
 """
 
 import contextlib
@@ -160,14 +165,40 @@ def _import_tf_slim():
     return None
 
 
-def install():
+def install(keras=False):
   """Installs our layers and batch norm under the legacy names; returns
   what changed (one line per change).
 
-  Idempotent: a second call changes nothing and returns the same list.
+  `keras=True` (opt-in) also makes `tf.compat.v1.keras.layers.
+  BatchNormalization` ours (`tf_compat_bn.keras.BatchNormalization`, Keras
+  2's V1 layer in TF1 graphs), for the whole process, and gives
+  `tf.compat.v1.keras.backend` a `learning_phase` / `set_learning_phase`
+  where Keras has none (Keras 3); it loads Keras to do so.  `tf.keras` is
+  left as it is.  Without it nothing under Keras changes.
+
+  Idempotent: a second call changes nothing and returns the same list (a
+  later `keras=True` adds the Keras part).
   """
-  if _applied:
+  if _applied and (not keras or _keras_installed()):
     return report()
+  already = len(_applied)
+  if not _applied:
+    _install_everything_but_keras()
+  if keras:
+    from tf_compat_bn import keras as keras_bn  # pylint: disable=g-import-not-at-top
+    keras_bn.install_keras(_patch, _v1_modules())
+  for line in report()[already:]:
+    logging.info('tf_compat_bn.install: %s', line)
+  return report()
+
+
+def _keras_installed():
+  from tf_compat_bn import keras as keras_bn  # pylint: disable=g-import-not-at-top
+  return any(keras_bn.INSTALL_MARK in line for line in report())
+
+
+def _install_everything_but_keras():
+  """What install() does by default."""
   _install_layers()
   from tf_compat_bn import rnn_cell  # pylint: disable=g-import-not-at-top
   rnn_cell.install_rnn_cell(_patch)
@@ -183,9 +214,6 @@ def install():
       if module is not None and hasattr(module, 'batch_norm'):
         _patch(module, 'batch_norm', ours,
                f'{module_name}.batch_norm -> tf_compat_bn.batch_norm')
-  for line in report():
-    logging.info('tf_compat_bn.install: %s', line)
-  return report()
 
 
 def report():
@@ -195,7 +223,12 @@ def report():
 
 def uninstall():
   """Restores everything install() changed, in reverse order."""
-  while _applied:
+  _undo_to(0)
+
+
+def _undo_to(count):
+  """Undoes the changes after the first `count`, in reverse order."""
+  while len(_applied) > count:
     owner, name, previous, _ = _applied.pop()
     if isinstance(owner, dict):
       if previous is _MISSING:
@@ -212,12 +245,13 @@ def uninstall():
 
 
 @contextlib.contextmanager
-def installed():
-  """`with installed(): ...` runs the block with install() in effect."""
-  already = bool(_applied)
-  changes = install()
+def installed(keras=False):
+  """`with installed(): ...` runs the block with install() (`keras` as
+  there) in effect; afterwards what it changed is undone (nothing, where
+  it was all installed already)."""
+  before = len(_applied)
+  changes = install(keras=keras)
   try:
     yield changes
   finally:
-    if not already:
-      uninstall()
+    _undo_to(before)
