@@ -1,0 +1,98 @@
+"""MultiWorkerMirroredStrategy in a TF1 graph, one process per worker, the
+cluster given by TF_CONFIG, written as TF1 code using the strategy without
+Estimator was: `tf.compat.v1.distribute.experimental.MultiWorkerMirroredStrategy`,
+a `tf.train.Server` for this task with the strategy's session config, a
+dataset iterator from the strategy, `experimental_run` of a step function
+building the model with tf.layers / tf.contrib.layers and training with a
+v1 optimizer under the UPDATE_OPS dependency, and a Session on the server.
+
+    TF_CONFIG=... multi_worker.py OUTPUT.json [STEPS [v1|v2]]
+
+`v2` builds the same program with TF2's strategy class
+(`tf.compat.v2.distribute.MultiWorkerMirroredStrategy`), still in a v1 graph.
+
+Writes this worker's summary (variables with their distributed types and
+aggregation, update ops, EMA updates run per device in a traced step,
+updates seen by bn0, values after training) to OUTPUT.json.
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+import tensorflow.compat.v1 as tf
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model  # noqa: E402  pylint: disable=g-import-not-at-top
+
+
+def main(output, steps, api):
+  tf.disable_eager_execution()
+  task = json.loads(os.environ['TF_CONFIG'])['task']['index']
+  strategy = (tf.compat.v2.distribute.MultiWorkerMirroredStrategy()
+              if api == 'v2' else
+              tf.distribute.experimental.MultiWorkerMirroredStrategy())
+  config = strategy.update_config_proto(tf.ConfigProto())
+  server = tf.train.Server(strategy.cluster_resolver.cluster_spec(),
+                           job_name='worker', task_index=task, config=config)
+
+  # Each worker reads its own shard of the data.
+  images = np.stack([model.batch(s, task) for s in range(steps)])
+  labels = np.stack([model.targets()] * steps)
+  dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+  dataset = dataset.unbatch().batch(model.BATCH)
+
+  with strategy.scope():
+    iterator = strategy.make_dataset_iterator(dataset)
+    global_step = tf.train.get_or_create_global_step()
+
+    def step_fn(inputs):
+      x, y = inputs
+      loss = model.loss_of(model.model(x, is_training=True), y)
+      optimizer = tf.train.MomentumOptimizer(0.05, 0.9)
+      update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+      with tf.control_dependencies(update_ops):
+        train_op = optimizer.minimize(loss, global_step=global_step)
+      with tf.control_dependencies([train_op]):
+        return tf.identity(loss)
+
+    per_replica_loss = strategy.experimental_run(step_fn, iterator)
+    loss = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica_loss,
+                           axis=None)
+
+  graph = tf.get_default_graph()
+  summary = {
+      'strategy': type(strategy).__name__,
+      'replicas': strategy.num_replicas_in_sync,
+      'variables': model.describe_variables(tf.global_variables()),
+      'update_ops': model.describe_update_ops(
+          tf.get_collection(tf.GraphKeys.UPDATE_OPS)),
+      'moving_average_variables': model.collection_names(
+          tf.GraphKeys.MOVING_AVERAGE_VARIABLES),
+  }
+  assigns = model.moving_average_assigns(graph)
+  with tf.Session(target=server.target, config=config) as sess:
+    sess.run(tf.global_variables_initializer())
+    sess.run(iterator.initializer)
+    metadata = tf.RunMetadata()
+    losses = [float(sess.run(loss, options=model.trace_options(),
+                             run_metadata=metadata))]
+    summary['executed_updates'] = model.executed_updates(metadata, assigns)
+    for _ in range(steps - 1):
+      losses.append(float(sess.run(loss)))
+    # Reading a sync-on-read variable all-reduces it over the workers: every
+    # worker reads the same variables in one run.
+    variables = tf.global_variables()
+    values = sess.run(variables)
+    summary['values'] = {v.name: x.tolist() for v, x in zip(variables, values)}
+    summary['losses'] = losses
+    summary['global_step'] = int(summary['values']['global_step:0'])
+    summary['updates_seen'] = model.updates_seen(
+        summary['values']['bn0/moving_mean:0'])
+  model.write(output, summary)
+
+
+if __name__ == '__main__':
+  main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3,
+       sys.argv[3] if len(sys.argv) > 3 else 'v1')
