@@ -43,6 +43,16 @@ def test_run_installs_then_runs_the_script(tmp_path):
   assert out.strip() == "tf_compat_bn.contrib ['a', '--flag']"
 
 
+def test_run_keras_installs_the_keras_batch_norm(tmp_path):
+  script = tmp_path / 'legacy_keras.py'
+  script.write_text(
+      'import tensorflow.compat.v1 as tf\n'
+      'print(tf.keras.layers.BatchNormalization.__module__)\n')
+  assert _cli('run', '--keras', str(script)).strip() == 'tf_compat_bn.keras'
+  # Without --keras, Keras' own class is left alone.
+  assert 'tf_compat_bn' not in _cli('run', str(script))
+
+
 def _save(tmp_path, build):
   with tf.Graph().as_default():
     build(v1.placeholder(tf.float32, [4, 5, 3, 2]))

@@ -1,7 +1,9 @@
 """Command line: `python -m tf_compat_bn` (or `tf-compat-bn`).
 
     demo                   a legacy TF1 training program run under install()
-    run SCRIPT [ARGS...]   install(), then run SCRIPT as __main__ with ARGS
+    run [--keras] SCRIPT [ARGS...]
+                           install() (with --keras: install(keras=True)),
+                           then run SCRIPT as __main__ with ARGS
     inspect CHECKPOINT [--strict] [--json]
                            list the batch-norm variables of a checkpoint, the
                            API layout (contrib/slim or tf.layers) they match,
@@ -25,6 +27,9 @@ def main(argv=None):
   commands = parser.add_subparsers(dest='command', required=True)
   commands.add_parser('demo', help='run a legacy TF1 training demo')
   run = commands.add_parser('run', help='install(), then run a script')
+  run.add_argument('--keras', action='store_true',
+                   help='install(keras=True): also the Keras-free '
+                   'tf.compat.v1.keras.layers.BatchNormalization')
   run.add_argument('script')
   run.add_argument('args', nargs=argparse.REMAINDER)
   inspect = commands.add_parser('inspect',
@@ -62,7 +67,7 @@ def main(argv=None):
     return demo.main()
   if args.command == 'run':
     import tf_compat_bn  # pylint: disable=g-import-not-at-top
-    tf_compat_bn.install()
+    tf_compat_bn.install(keras=args.keras)
     sys.argv = [args.script] + args.args
     runpy.run_path(args.script, run_name='__main__')
     return 0

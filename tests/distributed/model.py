@@ -44,15 +44,19 @@ def targets(batch_size=BATCH):
       [rng.normal(size=(BATCH, 2)).astype(np.float32)] * (batch_size // BATCH))
 
 
-def model(images, is_training):
-  """The network; returns its 2 outputs."""
+def model(images, is_training, synchronized=False):
+  """The network; returns its 2 outputs.  `synchronized` (tf_compat_bn's
+  batch norm only) is passed to both batch norms when True."""
   init = tf.truncated_normal_initializer(stddev=0.3, seed=1)
+  sync = {'synchronized': True} if synchronized else {}
   net = tf.contrib.layers.batch_norm(images, decay=DECAY,
-                                     is_training=is_training, scope='bn0')
+                                     is_training=is_training, scope='bn0',
+                                     **sync)
   net = tf.layers.conv2d(net, 4, 3, padding='same', use_bias=False,
                          kernel_initializer=init, name='conv1')
   net = tf.layers.batch_normalization(net, momentum=DECAY,
-                                      training=is_training, name='bn1')
+                                      training=is_training, name='bn1',
+                                      **sync)
   net = tf.nn.relu(net)
   net = tf.layers.flatten(net)
   return tf.layers.dense(net, 2, kernel_initializer=init, name='logits')

@@ -10,6 +10,10 @@ v1 optimizer under the UPDATE_OPS dependency, and a Session on the server.
 
 `v2` builds the same program with TF2's strategy class
 (`tf.compat.v2.distribute.MultiWorkerMirroredStrategy`), still in a v1 graph.
+`scaled` gives worker k its images times (1 + k), so the workers' batch
+statistics differ; `sync` does the same with `synchronized=True` on both
+batch norms (tf_compat_bn only).  Both also record each worker's own copy of
+the moving statistics (`local_values`).
 
 Writes this worker's summary (variables with their distributed types and
 aggregation, update ops, EMA updates run per device in a traced step,
@@ -39,6 +43,8 @@ def main(output, steps, api):
 
   # Each worker reads its own shard of the data.
   images = np.stack([model.batch(s, task) for s in range(steps)])
+  if api in ('scaled', 'sync'):
+    images = images * (1.0 + task)
   labels = np.stack([model.targets()] * steps)
   dataset = tf.data.Dataset.from_tensor_slices((images, labels))
   dataset = dataset.unbatch().batch(model.BATCH)
@@ -49,7 +55,8 @@ def main(output, steps, api):
 
     def step_fn(inputs):
       x, y = inputs
-      loss = model.loss_of(model.model(x, is_training=True), y)
+      loss = model.loss_of(model.model(x, is_training=True,
+                                       synchronized=api == 'sync'), y)
       optimizer = tf.train.MomentumOptimizer(0.05, 0.9)
       update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
       with tf.control_dependencies(update_ops):
@@ -86,6 +93,11 @@ def main(output, steps, api):
     variables = tf.global_variables()
     values = sess.run(variables)
     summary['values'] = {v.name: x.tolist() for v, x in zip(variables, values)}
+    if api in ('scaled', 'sync'):
+      moving = [v for v in variables if 'moving_' in v.name]
+      local = [strategy.experimental_local_results(v)[0] for v in moving]
+      summary['local_values'] = {
+          v.name: x.tolist() for v, x in zip(moving, sess.run(local))}
     summary['losses'] = losses
     summary['global_step'] = int(summary['values']['global_step:0'])
     summary['updates_seen'] = model.updates_seen(
