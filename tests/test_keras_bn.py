@@ -232,19 +232,28 @@ def test_tf1_script_checkpoint_crosses_versions(direction, tmp_path):
   np.testing.assert_allclose(restored, trained, rtol=1e-5, atol=1e-5)
 
 
-def test_mask_fused_is_ignored_with_warning_plain_is_refused():
+def test_mask_fused_is_ignored_with_warning_plain_weighs_the_moments():
   """The fused computation ignores `mask=` with the reference's warning
-  (checked live in test_keras_bn_reference.py); the non-fused one, where
-  Keras 2 weighted the moments by the mask, is not implemented here and
-  says so rather than silently ignoring the mask."""
+  (checked live in test_keras_bn_reference.py); the non-fused one weighs
+  each position's contribution to the batch statistics by the mask, as
+  Keras 2 did (by hand here: the masked-out rows do not count)."""
   with tf.Graph().as_default():
     x = v1.placeholder(tf.float32, [4, 2, 2, 3])
     with pytest.warns(UserWarning, match='Masking is not supported with '
                       '`fused=True`'):
       BN()(x, mask=tf.ones([4, 2, 2]), training=True)
-    with pytest.raises(NotImplementedError, match='mask'):
-      BN()(v1.placeholder(tf.float32, [4, 5, 3]), mask=tf.ones([4, 5]),
-           training=True)
+  data = np.random.RandomState(0).randn(4, 5, 3).astype(np.float32)
+  mask = np.ones([4, 5], np.float32)
+  mask[:, 3:] = 0
+  with tf.Graph().as_default():
+    y = BN(epsilon=1e-3)(tf.constant(data), mask=tf.constant(mask),
+                         training=True)
+    with v1.Session() as sess:
+      sess.run(v1.global_variables_initializer())
+      got = sess.run(y)
+  kept = data[:, :3].reshape(-1, 3).astype(np.float64)
+  want = (data - kept.mean(0)) / np.sqrt(kept.var(0) + 1e-3)
+  np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
 def test_tf1_mode_cases_match_golden(tmp_path):

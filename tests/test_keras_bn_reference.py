@@ -179,6 +179,31 @@ def test_mask_with_fused_warns_as_reference():
   assert messages[0] and messages[1] == messages[0]
 
 
+@pytest.mark.parametrize('front', ['keras', 'layers'])
+def test_mask_on_the_non_fused_path_as_reference(front):
+  """Keras 2 (and the tf.layers layer built on it) weigh the moments by
+  `mask=` on the non-fused path: outputs and moving statistics after one
+  update, ours against the reference."""
+  data = np.random.RandomState(0).randn(4, 5, 3).astype(np.float32)
+  mask = (np.random.RandomState(1).uniform(size=[4, 5]) > 0.4).astype(
+      np.float32)
+  results = []
+  for cls in ((_reference(), BN) if front == 'keras' else
+              (tf.compat.v1.layers.BatchNormalization,
+               tf_compat_bn.layers.BatchNormalization)):
+    with tf.Graph().as_default():
+      layer = cls()
+      y = layer(tf.constant(data), mask=tf.constant(mask), training=True)
+      with v1.Session() as sess:
+        sess.run(v1.global_variables_initializer())
+        out = sess.run(y)
+        sess.run(layer.updates)
+        results.append((out, sess.run(layer.moving_mean),
+                        sess.run(layer.moving_variance)))
+  for want, got in zip(results[0], results[1]):
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 def test_tf1_mode_cases_match_reference(tmp_path):
   """The TF1_CASES under `disable_v2_behavior()`, each side in a child
   process."""

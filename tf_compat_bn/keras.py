@@ -207,19 +207,7 @@ class BatchNormalization(normalization.BatchNormalization):
       training = learning_phase()
     if isinstance(training, int) and not isinstance(training, bool):
       training = bool(training)
-    if mask is not None:
-      if self.fused:
-        warnings.warn('Masking is not supported with `fused=True`. You '
-                      'should either turn off fusing (`fused=False`) or you '
-                      'should not pass a `mask` argument when calling the '
-                      'layer. For the moment `mask` will be ignored for the '
-                      'normalization.')
-      else:
-        raise NotImplementedError(
-            'tf_compat_bn.keras.BatchNormalization does not support `mask=` '
-            'with the non-fused computation (Keras 2 weighted the moments '
-            'by the mask); call it without a mask.')
-    return super().call(inputs, training=training)
+    return super().call(inputs, training=training, mask=mask)
 
   def compute_output_shape(self, input_shape):
     return tf.TensorShape(input_shape)

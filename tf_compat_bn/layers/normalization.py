@@ -7,6 +7,8 @@ path, and orders the calls so that names, update ops and values follow the
 reference contract.
 """
 
+import warnings
+
 from absl import logging
 import tensorflow as tf
 
@@ -34,6 +36,12 @@ def _validate_axis(axis, shape):
   if len(axes) != len(set(axes)):
     raise ValueError(f'Duplicate axis: {tuple(axes)}')
   return axes
+
+
+_MASK_IGNORED = ('Masking is not supported with `fused=True`. You should '
+                 'either turn off fusing (`fused=False`) or you should not '
+                 'pass a `mask` argument when calling the layer. For the '
+                 'moment `mask` will be ignored for the normalization.')
 
 
 class BatchNormalization(base.Layer):
@@ -244,7 +252,6 @@ class BatchNormalization(base.Layer):
 
   # ---- call ---------------------------------------------------------------
   def call(self, inputs, training=False, mask=None):
-    del mask  # Accepted for compatibility; batch norm here is unmasked.
     inputs = tf.cast(inputs, self.dtype)
     if training is None:
       training = base.learning_phase()
@@ -257,9 +264,11 @@ class BatchNormalization(base.Layer):
 
     with core.synchronized_statistics(self.synchronized):
       if self.fused:
+        if mask is not None:
+          warnings.warn(_MASK_IGNORED)
         outputs = self._fused_call(inputs, training, static)
       else:
-        outputs = self._plain_call(inputs, training, static)
+        outputs = self._plain_call(inputs, training, static, mask)
 
     if self.virtual_batch_size is not None:
       outputs = tf.reshape(outputs, original)
@@ -309,7 +318,7 @@ class BatchNormalization(base.Layer):
           self.moving_variance, variance, momentum, cast_value=True))
     return output
 
-  def _plain_call(self, inputs, training, static):
+  def _plain_call(self, inputs, training, static, mask=None):
     in_dtype = inputs.dtype.base_dtype
     if in_dtype in (tf.float16, tf.bfloat16):
       inputs = tf.cast(inputs, tf.float32)
@@ -340,8 +349,15 @@ class BatchNormalization(base.Layer):
                                    lambda: tf.zeros_like(adj_bias))
         scale, offset = _compose(adj_scale, adj_bias, scale, offset)
       keepdims = self.virtual_batch_size is not None or len(self.axis) > 1
+      weights = None
+      if mask is not None:
+        # A mask weighs each example's contribution to the batch statistics
+        # (one weight per position, broadcast over the channels).
+        weights = tf.expand_dims(tf.cast(mask, self.dtype, name='mask_weights'),
+                                 axis=-1, name='mask_weights_broadcasted')
       mean, variance = core.moments(tf.cast(inputs, self._param_dtype),
-                                    reduction_axes, keepdims=keepdims)
+                                    reduction_axes, keepdims=keepdims,
+                                    weights=weights)
       moving_mean, moving_variance = self.moving_mean, self.moving_variance
       mean = core.smart_cond(training, static, lambda: mean,
                              lambda: tf.convert_to_tensor(moving_mean))
