@@ -56,9 +56,9 @@ v1 = tf.compat.v1
 
 # The update op types we can apply from outside, and the raw op doing it.
 _APPLY = {
-    'AssignSubVariableOp': 'assign_sub_variable_op',
-    'AssignAddVariableOp': 'assign_add_variable_op',
-    'AssignVariableOp': 'assign_variable_op',
+    'AssignSubVariableOp': tf.raw_ops.AssignSubVariableOp,
+    'AssignAddVariableOp': tf.raw_ops.AssignAddVariableOp,
+    'AssignVariableOp': tf.raw_ops.AssignVariableOp,
 }
 # Where the per-step hand-over TensorArrays live in the outer graph.
 _STAGING_SCOPE = 'tf_compat_bn_branch_updates/'
@@ -253,7 +253,6 @@ def _apply(op, variable, arrays):
   """In the outer graph: after the cond has run, applies the value the
   branch handed over (zeros, or nothing for an assign, when the branch did
   not run).  Named after the update, under the cond's name."""
-  from tensorflow.python.ops import gen_resource_variable_ops  # pylint: disable=g-import-not-at-top
   cond = _outer_cond(op.graph)
   outer = cond.graph
   scope, _, short = op.name.rpartition('/')
@@ -269,7 +268,7 @@ def _apply(op, variable, arrays):
         taken = tf.raw_ops.TensorArrayReadV3(
             handle=arrays[1][0], index=0, flow_in=arrays[1][1],
             dtype=tf.bool)
-        value = tf.where(taken, value, gen_resource_variable_ops.read_variable_op(
-            variable, value.dtype))
-    return getattr(gen_resource_variable_ops, _APPLY[op.type])(
-        variable, value, name=short)
+        current = tf.raw_ops.ReadVariableOp(resource=variable,
+                                            dtype=value.dtype)
+        value = tf.where(taken, value, current)
+    return _APPLY[op.type](resource=variable, value=value, name=short)

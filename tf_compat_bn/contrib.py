@@ -105,74 +105,45 @@ def batch_norm(inputs,
   Returns:
     The normalized (and activated) tensor.
   """
-  args = dict(locals())
-  del args['synchronized']
   with core.synchronized_statistics(synchronized):
-    return _batch_norm(**args)
-
-
-def _batch_norm(inputs,
-                decay=0.999,
-                center=True,
-                scale=False,
-                epsilon=0.001,
-                activation_fn=None,
-                param_initializers=None,
-                param_regularizers=None,
-                updates_collections=v1.GraphKeys.UPDATE_OPS,
-                is_training=True,
-                reuse=None,
-                variables_collections=None,
-                outputs_collections=None,
-                trainable=True,
-                batch_weights=None,
-                fused=None,
-                data_format=DATA_FORMAT_NHWC,
-                zero_debias_moving_mean=False,
-                scope=None,
-                renorm=False,
-                renorm_clipping=None,
-                renorm_decay=0.99,
-                adjustment=None):
-  """`batch_norm` without `synchronized`: routes to a contract."""
-  if fused is None:
-    fused = True
-  inputs = tf.convert_to_tensor(inputs)
-  rank = inputs.shape.ndims
-  kernel_possible = (batch_weights is None and not renorm and
-                     rank in (2, 4) and adjustment is None)
-  # `is not UPDATE_OPS` is an identity test, as in the reference: only the
-  # default collection object routes to the layer contract.
-  if fused and kernel_possible and (
-      zero_debias_moving_mean or rank == 2 or
-      updates_collections is not UPDATE_OPS):
-    return _kernel_contract(
-        inputs, decay, center, scale, epsilon, activation_fn,
-        param_initializers or {}, param_regularizers or {},
-        updates_collections, is_training, reuse, variables_collections,
-        outputs_collections, trainable, data_format, zero_debias_moving_mean,
-        scope)
-
-  _check_data_format(data_format)
-  with v1.variable_scope(scope, 'BatchNorm', [inputs], reuse=reuse,
-                         custom_getter=variables.model_variable_getter) as sc:
+    if fused is None:
+      fused = True
     inputs = tf.convert_to_tensor(inputs)
-    if (batch_weights is None and updates_collections is UPDATE_OPS and
-        not zero_debias_moving_mean):
-      outputs = _layer_contract(
-          inputs, sc, decay, center, scale, epsilon, param_initializers or {},
-          param_regularizers or {}, is_training, reuse, variables_collections,
-          trainable, fused, data_format, renorm, renorm_clipping,
-          renorm_decay, adjustment)
-    else:
-      if renorm:
-        raise ValueError('renorm is not supported with batch_weights, '
-                         'updates_collections or zero_debias_moving_mean')
-      outputs = _moments_contract(
-          inputs, decay, center, scale, epsilon, param_initializers or {},
-          updates_collections, is_training, variables_collections, trainable,
-          batch_weights, data_format, zero_debias_moving_mean)
-    return _finish(outputs, activation_fn, outputs_collections, sc)
+    rank = inputs.shape.ndims
+    kernel_possible = (batch_weights is None and not renorm and
+                       rank in (2, 4) and adjustment is None)
+    # `is not UPDATE_OPS` is an identity test, as in the reference: only the
+    # default collection object routes to the layer contract.
+    if fused and kernel_possible and (
+        zero_debias_moving_mean or rank == 2 or
+        updates_collections is not UPDATE_OPS):
+      return _kernel_contract(
+          inputs, decay, center, scale, epsilon, activation_fn,
+          param_initializers or {}, param_regularizers or {},
+          updates_collections, is_training, reuse, variables_collections,
+          outputs_collections, trainable, data_format, zero_debias_moving_mean,
+          scope)
+
+    _check_data_format(data_format)
+    with v1.variable_scope(scope, 'BatchNorm', [inputs], reuse=reuse,
+                           custom_getter=variables.model_variable_getter) as sc:
+      inputs = tf.convert_to_tensor(inputs)
+      if (batch_weights is None and updates_collections is UPDATE_OPS and
+          not zero_debias_moving_mean):
+        outputs = _layer_contract(
+            inputs, sc, decay, center, scale, epsilon, param_initializers or {},
+            param_regularizers or {}, is_training, reuse, variables_collections,
+            trainable, fused, data_format, renorm, renorm_clipping,
+            renorm_decay, adjustment)
+      else:
+        if renorm:
+          raise ValueError('renorm is not supported with batch_weights, '
+                           'updates_collections or zero_debias_moving_mean')
+        outputs = _moments_contract(
+            inputs, decay, center, scale, epsilon, param_initializers or {},
+            updates_collections, is_training, variables_collections, trainable,
+            batch_weights, data_format, zero_debias_moving_mean)
+      return _finish(outputs, activation_fn, outputs_collections, sc)
 
 
 def _check_data_format(data_format):

@@ -230,7 +230,8 @@ def synchronized_statistics(enabled=True):
 def _synchronizing_replica_context():
   if not _SYNC.__dict__.get('enabled', False):
     return None
-  if not tf.distribute.has_strategy() or tf.distribute.in_cross_replica_context():
+  if (not tf.distribute.has_strategy() or
+      tf.distribute.in_cross_replica_context()):
     return None
   return tf.distribute.get_replica_context()
 
