@@ -27,6 +27,7 @@ CASES = [
     ('contrib', 2, 'NHWC', 4, 'float32'),
     ('contrib', 4, 'NCHW', 4, 'float32'),
     ('contrib', 2, 'NHWC', 2, 'float32'),
+    ('contrib', 2, 'NHWC', 4, 'float16'),
     ('contrib_moments', 2, 'NHWC', 4, 'float32'),
     ('contrib_weighted', 2, 'NHWC', 4, 'float32'),
     ('layers', 2, 'NHWC', 4, 'float32'),

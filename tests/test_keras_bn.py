@@ -128,11 +128,17 @@ def test_learning_phase_fixed_by_set_learning_phase():
     layer = BN()
     y = layer(tf.constant([[1.0, 2.0], [3.0, 5.0]]))
     assert layer.updates == []
+    # A tf.layers layer called with training=None follows the same phase,
+    # as it followed Keras 2's on TF 2.12.
+    tf_layer = tf_compat_bn.layers.BatchNormalization()
+    z = tf_layer(tf.constant([[1.0, 2.0], [3.0, 5.0]]), training=None)
+    assert tf_layer.updates == []
     with v1.Session() as sess:
       sess.run(v1.global_variables_initializer())
-      np.testing.assert_allclose(
-          sess.run(y), np.array([[1.0, 2.0], [3.0, 5.0]]) / np.sqrt(1.001),
-          rtol=1e-6)
+      for out in sess.run([y, z]):
+        np.testing.assert_allclose(
+            out, np.array([[1.0, 2.0], [3.0, 5.0]]) / np.sqrt(1.001),
+            rtol=1e-6)
 
 
 def test_install_default_leaves_keras_alone():

@@ -31,7 +31,6 @@ import importlib
 import sys
 import types
 import warnings
-import weakref
 
 import tensorflow as tf
 
@@ -40,8 +39,6 @@ from tf_compat_bn.layers import normalization
 
 v1 = tf.compat.v1
 
-# graph -> 0 or 1, fixed by `set_learning_phase` where no Keras 2 is loaded.
-_FIXED_PHASES = weakref.WeakKeyDictionary()
 
 
 def learning_phase():
@@ -52,12 +49,9 @@ def learning_phase():
   `tf.compat.v1.keras.backend.learning_phase()` itself.  Without Keras 2:
   the value fixed by `set_learning_phase` for this graph, else the graph's
   bool placeholder `keras_learning_phase` (default False), fed by that name
-  as before.
+  as before.  The tf.layers layers (`training=None`) follow the same
+  phase, as they followed Keras 2's.
   """
-  if base._loaded_keras2_backend() is None:  # pylint: disable=protected-access
-    fixed = _FIXED_PHASES.get(v1.get_default_graph())
-    if fixed is not None:
-      return fixed
   return base.learning_phase()
 
 
@@ -76,7 +70,7 @@ def set_learning_phase(value):
                 'will be removed after 2020-10-11. To update it, simply pass '
                 'a True/False value to the `training` argument of the '
                 '`__call__` method of your layer or model.')
-  _FIXED_PHASES[v1.get_default_graph()] = value
+  base.FIXED_PHASES[v1.get_default_graph()] = value
   return None
 
 

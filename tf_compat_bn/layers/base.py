@@ -806,6 +806,9 @@ _KERAS2_BACKENDS = ('keras.src.backend', 'keras.backend',
 
 # graph -> the learning-phase placeholder we made there.
 _OUR_PHASES = weakref.WeakKeyDictionary()
+# graph -> 0 or 1, fixed by `tf_compat_bn.keras.set_learning_phase` where no
+# Keras 2 is loaded (Keras 2 keeps its own).
+FIXED_PHASES = weakref.WeakKeyDictionary()
 
 
 def _loaded_keras2_backend():
@@ -826,11 +829,14 @@ def learning_phase():
   `learning_phase()`: the value of `set_learning_phase(...)` if one was set,
   else the graph's `keras_learning_phase` placeholder, shared with Keras
   (ours, if we made it first, is handed to Keras so that both use one).
-  Without Keras 2 (TF >= 2.16): one bool placeholder per graph named
-  `keras_learning_phase`, defaulting to False.
+  Without Keras 2 (TF >= 2.16): the value fixed by
+  `tf_compat_bn.keras.set_learning_phase` for the graph, else one bool
+  placeholder per graph named `keras_learning_phase`, defaulting to False.
   """
   graph = v1.get_default_graph()
   backend = _loaded_keras2_backend()
+  if backend is None and graph in FIXED_PHASES:
+    return FIXED_PHASES[graph]
   if backend is not None:
     ours = _OUR_PHASES.get(graph)
     if ours is not None and backend._internal_get_learning_phase(graph) is None:  # pylint: disable=protected-access
