@@ -110,6 +110,34 @@ def _v1_modules():
   return found
 
 
+def register_v1_submodule(suffix, module, what, patch=_patch):
+  """Registers `module` as `tensorflow.compat.v1.<suffix>` under both
+  module names TF uses for it (see `_v1_modules`), so that an import of it
+  finds `module` rather than running one of TF's lazy loaders."""
+  for prefix in ('tensorflow.compat.v1', 'tensorflow._api.v2.compat.v1'):
+    name = f'{prefix}.{suffix}'
+    patch(sys.modules, name, module, f'sys.modules[{name!r}] -> {what}')
+
+
+def internal_module(module_name, patch=_patch):
+  """The TF-internal module `module_name` (e.g.
+  `tensorflow.python.layers.core`) as TF already imported it; else a
+  registered stand-in attached to its package, so that a later import finds
+  it without loading TF's own (and its Keras copy)."""
+  module = sys.modules.get(module_name)
+  if module is not None:
+    return module
+  module = types.ModuleType(module_name, f'{module_name} stand-in from '
+                            'tf_compat_bn (no Keras).')
+  patch(sys.modules, module_name, module,
+        f'sys.modules[{module_name!r}] -> tf_compat_bn stand-in')
+  package_name, _, short = module_name.rpartition('.')
+  package = sys.modules.get(package_name)
+  if package is not None:
+    patch(package, short, module, f'{module_name} -> tf_compat_bn stand-in')
+  return module
+
+
 def _install_layers():
   """Puts our layers under every name and import path TF1 code used."""
   namespace = _layers_namespace()
@@ -119,10 +147,7 @@ def _install_layers():
   # Registered modules win over TF's lazy loaders: `import
   # tensorflow.compat.v1.layers` and `from tensorflow.compat.v1.layers
   # import X` find ours instead of loading (and re-attaching) TF's.
-  for module_name in ('tensorflow.compat.v1.layers',
-                      'tensorflow._api.v2.compat.v1.layers'):
-    _patch(sys.modules, module_name, namespace,
-           f'sys.modules[{module_name!r}] -> tf_compat_bn.layers')
+  register_v1_submodule('layers', namespace, 'tf_compat_bn.layers')
   for short, source in _INTERNAL_LAYER_MODULES.items():
     _install_internal_layers_module(short, source)
 
@@ -138,16 +163,7 @@ def _install_internal_layers_module(short, source):
   public = set(_public_layer_names()) | {'keras_style_scope',
                                          'set_keras_style'}
   names = [n for n in dir(source) if n in public]
-  module = sys.modules.get(module_name)
-  if module is None:
-    module = types.ModuleType(module_name, f'{module_name} stand-in from '
-                              'tf_compat_bn (no Keras).')
-    _patch(sys.modules, module_name, module,
-           f'sys.modules[{module_name!r}] -> tf_compat_bn stand-in')
-    package = sys.modules.get('tensorflow.python.layers')
-    if package is not None:
-      _patch(package, short, module,
-             f'tensorflow.python.layers.{short} -> tf_compat_bn stand-in')
+  module = internal_module(module_name)
   for name in names:
     _patch(module, name, getattr(source, name),
            f'{module_name}.{name} -> tf_compat_bn.layers.{name}')

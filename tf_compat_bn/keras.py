@@ -280,12 +280,11 @@ def install_keras(patch, v1_modules):
           f'{v1_module.__name__}.keras -> stand-in: .layers.BatchNormalization'
           f'{also} from tf_compat_bn.keras, the rest Keras {INSTALL_MARK}')
   keras = next(iter(stand_ins.values()))[0]
-  for prefix in ('tensorflow.compat.v1', 'tensorflow._api.v2.compat.v1'):
-    for suffix, module in (('keras', keras), ('keras.layers', keras.layers),
-                           ('keras.backend', keras.backend)):
-      patch(sys.modules, f'{prefix}.{suffix}', module,
-            f'sys.modules[{prefix + "." + suffix!r}] -> tf_compat_bn '
-            f'stand-in {INSTALL_MARK}')
+  install_module = importlib.import_module('tf_compat_bn.install')
+  for suffix, module in (('keras', keras), ('keras.layers', keras.layers),
+                         ('keras.backend', keras.backend)):
+    install_module.register_v1_submodule(
+        suffix, module, f'tf_compat_bn stand-in {INSTALL_MARK}', patch)
 
 
 __all__ = ['BatchNormalization', 'learning_phase', 'set_learning_phase']

@@ -1148,25 +1148,16 @@ def install_rnn_cell(patch):
     seen.append(nn)
     patch(nn, 'rnn_cell', module,
           f'{compat_v1.__name__}.nn.rnn_cell -> tf_compat_bn.rnn_cell')
-  for name in ('tensorflow.compat.v1.nn.rnn_cell',
-               'tensorflow._api.v2.compat.v1.nn.rnn_cell'):
-    patch(sys.modules, name, module,
-          f'sys.modules[{name!r}] -> tf_compat_bn.rnn_cell')
+  install_module.register_v1_submodule('nn.rnn_cell', module,
+                                       'tf_compat_bn.rnn_cell', patch)
   impl_name = 'tensorflow.python.ops.rnn_cell_impl'
-  impl = sys.modules.get(impl_name)
-  if impl is None:
-    impl = types.ModuleType(impl_name, f'{impl_name} stand-in from '
-                            'tf_compat_bn (no Keras).')
+  if impl_name not in sys.modules:
+    impl = install_module.internal_module(impl_name, patch)
     impl.assert_like_rnncell = assert_like_rnncell
     impl.ASSERT_LIKE_RNNCELL_ERROR_REGEXP = ASSERT_LIKE_RNNCELL_ERROR_REGEXP
     impl._concat = _concat  # pylint: disable=protected-access
     impl._zero_state_tensors = _zero_state_tensors  # pylint: disable=protected-access
-    patch(sys.modules, impl_name, impl,
-          f'sys.modules[{impl_name!r}] -> tf_compat_bn stand-in')
-    ops_package = sys.modules.get('tensorflow.python.ops')
-    if ops_package is not None:
-      patch(ops_package, 'rnn_cell_impl', impl,
-            'tensorflow.python.ops.rnn_cell_impl -> tf_compat_bn stand-in')
+  impl = sys.modules[impl_name]
   this = sys.modules[__name__]
   for name in tuple(__all__) + _IMPL_EXTRA:
     patch(impl, name, getattr(this, name),
