@@ -185,6 +185,27 @@ def test_round_trip_contrib_layers_contrib_is_bit_identical(source):
         assert a.read() == b.read(), name + suffix
 
 
+def test_convert_from_a_graph_mode_program(source, tmp_path):
+  """`convert` called by a TF1 program (eager execution disabled) writes
+  the same checkpoint as from the command line (run in a child process,
+  which can disable eager execution before anything else)."""
+  directory, _ = source
+  src = os.path.join(directory, 'contrib_trained')
+  eager, graph = str(tmp_path / 'eager'), str(tmp_path / 'graph')
+  _convert(src, eager, 'layers')
+  code = ('import sys, tensorflow as tf\n'
+          'tf.compat.v1.disable_eager_execution()\n'
+          'from tf_compat_bn import checkpoints\n'
+          'checkpoints.convert(sys.argv[1], sys.argv[2], '
+          'checkpoints.Options(to="layers"))\n')
+  result = subprocess.run([sys.executable, '-c', code, src, graph],
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=ROOT,
+                                   TF_CPP_MIN_LOG_LEVEL='3'))
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert _tensors(graph) == _tensors(eager)
+
+
 def test_convert_keeps_dtypes_partitions_and_other_variables(source):
   directory, _ = source
   src = os.path.join(directory, 'contrib_mixed')

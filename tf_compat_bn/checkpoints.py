@@ -561,8 +561,10 @@ def convert(checkpoint, out, options, dry_run=False):
   if not os.path.isdir(directory):
     raise CheckpointError(f'directory {directory} for OUT does not exist')
   found = entries(prefix)
-  names, specs, tensors = [], [], []
-  with tf.device('/cpu:0'):
+
+  def save(temp):
+    """Reads every tensor as saved and writes them under `temp`."""
+    names, specs, tensors = [], [], []
     # Written in name order, as Saver does.
     sources = sorted(list(the_plan.renames)
                      + [(n, n) for n in the_plan.unchanged],
@@ -582,11 +584,20 @@ def convert(checkpoint, out, options, dry_run=False):
       names.append(new)
       specs.append('')
       tensors.append(make(entry.shape, entry.dtype))
+    return tf.raw_ops.SaveV2(prefix=temp, tensor_names=names,
+                             shape_and_slices=specs, tensors=tensors)
+
+  with tf.device('/cpu:0'):
     temp = os.path.join(directory, f'.{os.path.basename(out)}.tmp-'
                                    f'{uuid.uuid4().hex[:8]}')
     try:
-      tf.raw_ops.SaveV2(prefix=temp, tensor_names=names,
-                        shape_and_slices=specs, tensors=tensors)
+      if tf.executing_eagerly():
+        save(temp)
+      else:  # called from a graph-mode program: run it in a graph of its own
+        with tf.Graph().as_default() as graph:
+          op = save(temp)
+        with tf.compat.v1.Session(graph=graph) as sess:
+          sess.run(op)
       # The data files first, the index (what makes a checkpoint) last.
       written = sorted((f for f in os.listdir(directory)
                         if f.startswith(os.path.basename(temp) + '.')),
