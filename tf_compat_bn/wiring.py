@@ -243,6 +243,23 @@ def _function_defs(op, attr):
   return defs
 
 
+def _node_function_defs(node, graph):
+  """The FunctionDefs a functional node of a function body names (its
+  branches, body or callee)."""
+  defs = []
+  for attr in _FUNCTIONAL[node.op]:
+    if attr not in node.attr:
+      continue
+    value = node.attr[attr]
+    names = ([f.name for f in value.list.func] if value.list.func
+             else [value.func.name])
+    for name in names:
+      function = _get_function(graph, name)
+      if function is not None and hasattr(function, 'definition'):
+        defs.append(function.definition)
+  return defs
+
+
 def _written_args(fdef, graph, depth=0):
   """Indices of the arguments of a FunctionDef its body writes to."""
   args = [a.name for a in fdef.signature.input_arg]
@@ -273,21 +290,12 @@ def _written_args(fdef, graph, depth=0):
     elif node.op in _FUNCTIONAL and depth < 4:
       offset = _FUNCTIONAL_OFFSET.get(node.op, 0)
       data = [i for i in node.input if not i.startswith('^')]
-      for attr in _FUNCTIONAL[node.op]:
-        if attr not in node.attr:
-          continue
-        value = node.attr[attr]
-        names = ([f.name for f in value.list.func] if value.list.func
-                 else [value.func.name])
-        for name in names:
-          function = _get_function(graph, name)
-          if function is None or not hasattr(function, 'definition'):
-            continue
-          for inner in _written_args(function.definition, graph, depth + 1):
-            if offset + inner < len(data):
-              index = arg_of(data[offset + inner])
-              if index is not None:
-                written.add(index)
+      for inner_fdef in _node_function_defs(node, graph):
+        for inner in _written_args(inner_fdef, graph, depth + 1):
+          if offset + inner < len(data):
+            index = arg_of(data[offset + inner])
+            if index is not None:
+              written.add(index)
   return written
 
 
@@ -510,6 +518,17 @@ def _layer_params(graph):
   return params
 
 
+def _batch_statistics_scope(op_type, name, is_training):
+  """The layer scope an op (or body node) normalizes with batch statistics
+  in: a fused batch norm in training mode (`is_training()`), or the mean of
+  a tf.nn.moments of the layer's own; else None."""
+  if op_type in _BATCH_NORM_TYPES[:3]:
+    return _layer_of(name) if is_training() else None
+  if op_type == 'Mean' and re.search(r'(^|/)moments(_\d+)?/mean$', name):
+    return _layer_of(_layer_of(name))
+  return None
+
+
 def _normalizing_with_batch_statistics(reached):
   """The scopes in which a step normalizes with batch statistics: a fused
   batch norm in training mode, or a tf.nn.moments of the layer's own."""
@@ -518,16 +537,14 @@ def _normalizing_with_batch_statistics(reached):
     if op.type in _FUNCTIONAL:
       scopes |= _body_batch_statistics(op)
       continue
-    if op.type in _BATCH_NORM_TYPES[:3]:
+
+    def training(op=op):
       try:
-        training = op.get_attr('is_training')
+        return op.get_attr('is_training')
       except ValueError:
-        training = False
-      if training:
-        scopes.add(_layer_of(op.name))
-    elif op.type == 'Mean' and re.search(r'(^|/)moments(_\d+)?/mean$',
-                                         op.name):
-      scopes.add(_layer_of(_layer_of(op.name)))
+        return False
+    scopes.add(_batch_statistics_scope(op.type, op.name, training))
+  scopes.discard(None)
   return scopes
 
 
@@ -543,23 +560,14 @@ def _body_batch_statistics(op):
     nodes = {n.name: n for n in fdef.node_def}
     for name in _live_nodes(fdef, nodes):
       node = nodes[name]
-      if node.op in _BATCH_NORM_TYPES[:3]:
-        if node.attr['is_training'].b:
-          scopes.add(_layer_of(name))
-      elif node.op == 'Mean' and re.search(r'(^|/)moments(_\d+)?/mean$',
-                                           name):
-        scopes.add(_layer_of(_layer_of(name)))
-      elif node.op in _FUNCTIONAL and depth < 4:
-        for attr in _FUNCTIONAL[node.op]:
-          value = node.attr[attr] if attr in node.attr else None
-          if value is None:
-            continue
-          names = ([f.name for f in value.list.func] if value.list.func
-                   else [value.func.name])
-          for fname in names:
-            function = _get_function(op.graph, fname)
-            if function is not None and hasattr(function, 'definition'):
-              pending.append((function.definition, depth + 1))
+      if node.op in _FUNCTIONAL:
+        if depth < 4:
+          pending.extend((inner, depth + 1)
+                         for inner in _node_function_defs(node, op.graph))
+        continue
+      scopes.add(_batch_statistics_scope(
+          node.op, name, lambda node=node: node.attr['is_training'].b))
+  scopes.discard(None)
   return scopes
 
 
