@@ -170,16 +170,7 @@ class BatchNormalization(normalization.BatchNormalization):
     layer then lists it with its non-trainable weights.
     """
     del partitioner, aggregation  # Ignored by Keras layers in TF1 graphs.
-    if synchronization == tf.VariableSynchronization.ON_READ:
-      if trainable:
-        raise ValueError(
-            'Synchronization value can be set to '
-            'VariableSynchronization.ON_READ only for non-trainable '
-            'variables. You have specified trainable=True and '
-            'synchronization=VariableSynchronization.ON_READ.')
-      trainable = False
-    elif trainable is None:
-      trainable = True
+    trainable = base.weight_trainable(synchronization, trainable)
     return self._add_keras_style_weight(
         name, shape, self._weight_dtype(dtype), initializer, regularizer,
         trainable, constraint, use_resource, kwargs.get('caching_device'))

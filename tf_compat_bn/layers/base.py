@@ -342,16 +342,7 @@ class Layer:
           name, shape, dtype, initializer, regularizer,
           True if keras_trainable is None else keras_trainable, constraint,
           use_resource, kwargs.get('caching_device'))
-    if synchronization == tf.VariableSynchronization.ON_READ:
-      if trainable:
-        raise ValueError(
-            'Synchronization value can be set to '
-            'VariableSynchronization.ON_READ only for non-trainable '
-            'variables. You have specified trainable=True and '
-            'synchronization=VariableSynchronization.ON_READ.')
-      trainable = False
-    elif trainable is None:
-      trainable = True
+    trainable = weight_trainable(synchronization, trainable)
     dtype = self._weight_dtype(dtype)
     # New variables are appended to GLOBAL_VARIABLES: remembering its length
     # tells a creation from a reuse without scanning every variable.
@@ -919,6 +910,20 @@ def _all_cond_intermediates_as_outputs():
     yield
   finally:
     v1.experimental.output_all_intermediates(previous)
+
+
+def weight_trainable(synchronization, trainable):
+  """Whether a new weight is trainable (None: yes); an ON_READ weight
+  cannot be, as in the reference."""
+  if synchronization == tf.VariableSynchronization.ON_READ:
+    if trainable:
+      raise ValueError(
+          'Synchronization value can be set to '
+          'VariableSynchronization.ON_READ only for non-trainable '
+          'variables. You have specified trainable=True and '
+          'synchronization=VariableSynchronization.ON_READ.')
+    return False
+  return True if trainable is None else trainable
 
 
 def _add_to_collection(name, elements):
