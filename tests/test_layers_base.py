@@ -848,3 +848,27 @@ def test_training_none_follows_keras_learning_phase(namespace):
     names = [op.name for op in graph.get_operations()]
     assert not any('cond' in n or 'keras_learning_phase' in n for n in names)
     assert len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)) == 2
+
+
+def test_on_read_weight_cannot_be_trainable(layers):
+  """An ON_READ weight is non-trainable; asking for a trainable one is the
+  reference's ValueError (same test on ours and the reference)."""
+  layer = _identity_layer(layers)(name='my_layer')
+  on_read = tf.VariableSynchronization.ON_READ
+  variable = layer.add_weight('stat', [2], synchronization=on_read)
+  assert not variable.trainable
+  assert variable in layer.non_trainable_weights
+  with pytest.raises(ValueError, match='ON_READ only for non-trainable '
+                     'variables. You have specified trainable=True'):
+    layer.add_weight('bad', [2], trainable=True, synchronization=on_read)
+
+
+def test_keras_front_end_on_read_weight():
+  """The same rule in the Keras front end (Keras 2's message)."""
+  from tf_compat_bn import keras as keras_bn  # pylint: disable=g-import-not-at-top
+  with tf.Graph().as_default():
+    layer = keras_bn.BatchNormalization()
+    on_read = tf.VariableSynchronization.ON_READ
+    assert not layer.add_weight('stat', [2], synchronization=on_read).trainable
+    with pytest.raises(ValueError, match='ON_READ only for non-trainable'):
+      layer.add_weight('bad', [2], trainable=True, synchronization=on_read)
