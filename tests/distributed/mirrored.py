@@ -47,50 +47,12 @@ def main(output, checkpoint, steps, api):
 
   with strategy.scope():
     iterator = strategy.make_dataset_iterator(dataset)
-    global_step = tf.train.get_or_create_global_step()
-
-    def step_fn(inputs):
-      x, y = inputs
-      loss = model.loss_of(model.model(x, is_training=True), y)
-      optimizer = tf.train.MomentumOptimizer(0.05, 0.9)
-      update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-      with tf.control_dependencies(update_ops):
-        train_op = optimizer.minimize(loss, global_step=global_step)
-      with tf.control_dependencies([train_op]):
-        return tf.identity(loss)
-
-    per_replica_loss = strategy.experimental_run(step_fn, iterator)
-    loss = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica_loss,
-                           axis=None)
+    loss = model.strategy_train_loss(strategy, iterator)
     saver = tf.train.Saver()
 
-  graph = tf.get_default_graph()
-  summary = {
-      'strategy': type(strategy).__name__,
-      'replicas': strategy.num_replicas_in_sync,
-      'variables': model.describe_variables(tf.global_variables()),
-      'update_ops': model.describe_update_ops(
-          tf.get_collection(tf.GraphKeys.UPDATE_OPS)),
-      'moving_average_variables': model.collection_names(
-          tf.GraphKeys.MOVING_AVERAGE_VARIABLES),
-  }
-  assigns = model.moving_average_assigns(graph)
+  summary = model.strategy_summary(strategy)
   with tf.Session() as sess:
-    sess.run(tf.global_variables_initializer())
-    sess.run(iterator.initializer)
-    metadata = tf.RunMetadata()
-    losses = [float(sess.run(loss, options=model.trace_options(),
-                             run_metadata=metadata))]
-    summary['executed_updates'] = model.executed_updates(metadata, assigns)
-    for _ in range(steps - 1):
-      losses.append(float(sess.run(loss)))
-    variables = tf.global_variables()
-    values = sess.run(variables)
-    summary['values'] = {v.name: x.tolist() for v, x in zip(variables, values)}
-    summary['losses'] = losses
-    summary['global_step'] = int(sess.run(global_step))
-    summary['updates_seen'] = model.updates_seen(
-        summary['values']['bn0/moving_mean:0'])
+    model.train_and_record(sess, iterator, loss, steps, summary)
     saver.save(sess, checkpoint)
   summary['checkpoint'] = model.checkpoint_contents(checkpoint)
   model.write(output, summary)

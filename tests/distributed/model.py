@@ -106,6 +106,64 @@ def describe_update_ops(update_ops):
   return out
 
 
+def strategy_train_loss(strategy, iterator, synchronized=False):
+  """Within `strategy.scope()`: the mean loss of one training step run on
+  every replica (which also advances the global step), with the step function TF1 code
+  wrote (UPDATE_OPS under control_dependencies around `minimize`)."""
+  global_step = tf.train.get_or_create_global_step()
+
+  def step_fn(inputs):
+    x, y = inputs
+    loss = loss_of(model(x, is_training=True, synchronized=synchronized), y)
+    optimizer = tf.train.MomentumOptimizer(0.05, 0.9)
+    update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+    with tf.control_dependencies(update_ops):
+      train_op = optimizer.minimize(loss, global_step=global_step)
+    with tf.control_dependencies([train_op]):
+      return tf.identity(loss)
+
+  per_replica_loss = strategy.experimental_run(step_fn, iterator)
+  return strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica_loss,
+                         axis=None)
+
+
+def strategy_summary(strategy):
+  """What a strategy program's graph holds: its variables with their
+  distributed types, its update ops, its moving-average variables."""
+  return {
+      'strategy': type(strategy).__name__,
+      'replicas': strategy.num_replicas_in_sync,
+      'variables': describe_variables(tf.global_variables()),
+      'update_ops': describe_update_ops(
+          tf.get_collection(tf.GraphKeys.UPDATE_OPS)),
+      'moving_average_variables': collection_names(
+          tf.GraphKeys.MOVING_AVERAGE_VARIABLES),
+  }
+
+
+def train_and_record(sess, iterator, loss, steps, summary):
+  """Initializes, runs `steps` training steps (the first traced: which EMA
+  updates ran where) and records the losses, every variable's value, the
+  global step and the updates bn0 saw into `summary`.  The variables are
+  read in one run: on several workers, reading a sync-on-read variable
+  all-reduces it, so every worker must read the same ones together."""
+  assigns = moving_average_assigns(sess.graph)
+  sess.run(tf.global_variables_initializer())
+  sess.run(iterator.initializer)
+  metadata = tf.RunMetadata()
+  losses = [float(sess.run(loss, options=trace_options(),
+                           run_metadata=metadata))]
+  summary['executed_updates'] = executed_updates(metadata, assigns)
+  for _ in range(steps - 1):
+    losses.append(float(sess.run(loss)))
+  variables = tf.global_variables()
+  values = sess.run(variables)
+  summary['values'] = {v.name: x.tolist() for v, x in zip(variables, values)}
+  summary['losses'] = losses
+  summary['global_step'] = int(summary['values']['global_step:0'])
+  summary['updates_seen'] = updates_seen(summary['values']['bn0/moving_mean:0'])
+
+
 def moving_average_assigns(graph):
   """Names of the graph's EMA update ops (the only AssignSub* ops here:
   optimizers use Apply* ops and the global step AssignAdd)."""

@@ -51,57 +51,17 @@ def main(output, steps, api):
 
   with strategy.scope():
     iterator = strategy.make_dataset_iterator(dataset)
-    global_step = tf.train.get_or_create_global_step()
+    loss = model.strategy_train_loss(strategy, iterator,
+                                     synchronized=api == 'sync')
 
-    def step_fn(inputs):
-      x, y = inputs
-      loss = model.loss_of(model.model(x, is_training=True,
-                                       synchronized=api == 'sync'), y)
-      optimizer = tf.train.MomentumOptimizer(0.05, 0.9)
-      update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
-      with tf.control_dependencies(update_ops):
-        train_op = optimizer.minimize(loss, global_step=global_step)
-      with tf.control_dependencies([train_op]):
-        return tf.identity(loss)
-
-    per_replica_loss = strategy.experimental_run(step_fn, iterator)
-    loss = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica_loss,
-                           axis=None)
-
-  graph = tf.get_default_graph()
-  summary = {
-      'strategy': type(strategy).__name__,
-      'replicas': strategy.num_replicas_in_sync,
-      'variables': model.describe_variables(tf.global_variables()),
-      'update_ops': model.describe_update_ops(
-          tf.get_collection(tf.GraphKeys.UPDATE_OPS)),
-      'moving_average_variables': model.collection_names(
-          tf.GraphKeys.MOVING_AVERAGE_VARIABLES),
-  }
-  assigns = model.moving_average_assigns(graph)
+  summary = model.strategy_summary(strategy)
   with tf.Session(target=server.target, config=config) as sess:
-    sess.run(tf.global_variables_initializer())
-    sess.run(iterator.initializer)
-    metadata = tf.RunMetadata()
-    losses = [float(sess.run(loss, options=model.trace_options(),
-                             run_metadata=metadata))]
-    summary['executed_updates'] = model.executed_updates(metadata, assigns)
-    for _ in range(steps - 1):
-      losses.append(float(sess.run(loss)))
-    # Reading a sync-on-read variable all-reduces it over the workers: every
-    # worker reads the same variables in one run.
-    variables = tf.global_variables()
-    values = sess.run(variables)
-    summary['values'] = {v.name: x.tolist() for v, x in zip(variables, values)}
+    model.train_and_record(sess, iterator, loss, steps, summary)
     if api in ('scaled', 'sync'):
-      moving = [v for v in variables if 'moving_' in v.name]
+      moving = [v for v in tf.global_variables() if 'moving_' in v.name]
       local = [strategy.experimental_local_results(v)[0] for v in moving]
       summary['local_values'] = {
           v.name: x.tolist() for v, x in zip(moving, sess.run(local))}
-    summary['losses'] = losses
-    summary['global_step'] = int(summary['values']['global_step:0'])
-    summary['updates_seen'] = model.updates_seen(
-        summary['values']['bn0/moving_mean:0'])
   model.write(output, summary)
 
 
