@@ -53,3 +53,15 @@ def train_then_infer(direction, tmp_path, python, suffix, **run_kwargs):
   restored = run(mode='infer', prefix=prefix, out=str(tmp_path / f'b{suffix}'),
                  python=reader[0], native=reader[1], **run_kwargs)
   return trained, restored
+
+
+def train_then_infer_here(tmp_path, python, suffix, **run_kwargs):
+  """Trains and then restores with ours on this TF (`python -m tf_compat_bn
+  run`, unchanged script): (trained, restored)."""
+  prefix = str(tmp_path / 'ckpt')
+  trained = run(mode='train', prefix=prefix, out=str(tmp_path / f'a{suffix}'),
+                python=python, native=False, **run_kwargs)
+  restored = run(mode='infer', prefix=prefix,
+                 out=str(tmp_path / f'b{suffix}'), python=python,
+                 native=False, **run_kwargs)
+  return trained, restored

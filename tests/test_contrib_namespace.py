@@ -350,13 +350,8 @@ def _assert_same(a, b):
 
 @needs_slim
 def test_contrib_script_runs_unchanged_under_install(tmp_path):
-  prefix = str(tmp_path / 'ckpt')
-  trained = dict(legacy_scripts.run(
-      mode='train', prefix=prefix, out=str(tmp_path / 'a.npz'),
-      python=sys.executable, native=False, **CONTRIB_SCRIPT))
-  restored = dict(legacy_scripts.run(
-      mode='infer', prefix=prefix, out=str(tmp_path / 'b.npz'),
-      python=sys.executable, native=False, **CONTRIB_SCRIPT))
+  trained, restored = map(dict, legacy_scripts.train_then_infer_here(
+      tmp_path, sys.executable, '.npz', **CONTRIB_SCRIPT))
   _assert_same(trained, restored)
   assert int(trained['step']) == 5
   assert any(n.endswith('BatchNorm/gamma') for n in trained['names'])

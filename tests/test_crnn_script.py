@@ -19,16 +19,9 @@ CRNN_SCRIPT = dict(
 
 
 def test_crnn_script_runs_unchanged_under_install(tmp_path):
-  prefix = str(tmp_path / 'ckpt')
-  trained = legacy_scripts.run(mode='train', prefix=prefix,
-                               out=str(tmp_path / 'train.npy'),
-                               python=sys.executable, native=False,
-                               **CRNN_SCRIPT)
+  trained, restored = legacy_scripts.train_then_infer_here(
+      tmp_path, sys.executable, '.npy', **CRNN_SCRIPT)
   assert trained.shape == (8, 8, 6) and np.isfinite(trained).all()
-  restored = legacy_scripts.run(mode='infer', prefix=prefix,
-                                out=str(tmp_path / 'infer.npy'),
-                                python=sys.executable, native=False,
-                                **CRNN_SCRIPT)
   np.testing.assert_allclose(restored, trained, rtol=1e-6, atol=1e-6)
 
 
