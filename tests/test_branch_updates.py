@@ -39,6 +39,17 @@ from tf_compat_bn import branch_updates
 v1 = tf.compat.v1
 UPDATE_OPS = v1.GraphKeys.UPDATE_OPS
 
+# A [4, 3] batch whose column means are [4.5, 5.5, 6.5]: one update with
+# momentum m moves a zero moving mean to (1 - m) * BATCH_MEAN (by hand).
+BATCH = np.arange(12, dtype=np.float32).reshape(4, 3)
+BATCH_MEAN = np.array([4.5, 5.5, 6.5])
+
+
+def _moving_mean():
+  """The default graph's `bn/moving_mean` variable."""
+  return [v for v in v1.global_variables()
+          if v.op.name == 'bn/moving_mean'][0]
+
 
 @contextlib.contextmanager
 def _control_flow(version):
@@ -196,17 +207,15 @@ def test_moving_mean_by_hand(front_end):
     loss = tf.reduce_sum(y ** 2)
     with tf.control_dependencies(v1.get_collection(UPDATE_OPS)):
       train_op = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
-    moving_mean = [v for v in v1.global_variables()
-                   if v.op.name == 'bn/moving_mean'][0]
-    data = np.arange(12, dtype=np.float32).reshape(4, 3)
+    moving_mean = _moving_mean()
     momentum = 0.99 if front_end == 'layers' else 0.999
     with v1.Session() as sess:
       sess.run(v1.global_variables_initializer())
-      sess.run(train_op, {x: data, flag: True})
+      sess.run(train_op, {x: BATCH, flag: True})
       after_train = sess.run(moving_mean)
-      sess.run(loss, {x: data, flag: True})
+      sess.run(loss, {x: BATCH, flag: True})
       after_loss = sess.run(moving_mean)
-  want = (1 - momentum) * np.array([4.5, 5.5, 6.5])
+  want = (1 - momentum) * BATCH_MEAN
   np.testing.assert_allclose(after_train, want, rtol=1e-5)
   np.testing.assert_array_equal(after_loss, after_train)
 
@@ -267,13 +276,11 @@ def _stats_after(run_updates):
     x = v1.placeholder(tf.float32, [4, 3])
     flag = v1.placeholder(tf.bool, [])
     y = v1.cond(flag, lambda: _layers_bn(x, True, None), lambda: x)
-    moving = [v for v in v1.global_variables()
-              if v.op.name == 'bn/moving_mean'][0]
-    data = np.arange(12, dtype=np.float32).reshape(4, 3)
+    moving = _moving_mean()
     with v1.Session() as sess:
       sess.run(v1.global_variables_initializer())
       results = [run_updates(sess, v1.get_collection(UPDATE_OPS), y,
-                             {x: data, flag: f}) or sess.run(moving)
+                             {x: BATCH, flag: f}) or sess.run(moving)
                  for f in (False, True)]
   return results
 
@@ -289,7 +296,7 @@ def test_group_and_session_run_of_the_collection():
   def fetch(sess, updates, y, feed):
     sess.run([y] + updates, feed)
 
-  want = 0.01 * np.array([4.5, 5.5, 6.5])
+  want = 0.01 * BATCH_MEAN
   for how in (group, fetch):
     not_taken, taken = _stats_after(how)
     np.testing.assert_array_equal(not_taken, 0)
@@ -310,14 +317,13 @@ def test_control_dependencies_inside_the_branch_still_work():
         return tf.identity(y)
 
     y = v1.cond(flag, train_branch, lambda: x)
-    moving = [v for v in v1.global_variables()
-              if v.op.name == 'bn/moving_mean'][0]
+    moving = _moving_mean()
     with v1.Session() as sess:
       sess.run(v1.global_variables_initializer())
-      sess.run(y, {x: np.arange(12, dtype=np.float32).reshape(4, 3),
+      sess.run(y, {x: BATCH,
                    flag: True})
       np.testing.assert_allclose(sess.run(moving),
-                                 0.01 * np.array([4.5, 5.5, 6.5]), rtol=1e-5)
+                                 0.01 * BATCH_MEAN, rtol=1e-5)
 
 
 def test_nested_cond_gives_a_clear_error_outside_and_runs_inside():
@@ -340,16 +346,14 @@ def test_nested_cond_gives_a_clear_error_outside_and_runs_inside():
     with pytest.raises(ValueError, match='nested in another tf.cond'):
       with tf.control_dependencies(v1.get_collection(UPDATE_OPS)):
         tf.identity(y)
-    moving = [v for v in v1.global_variables()
-              if v.op.name == 'bn/moving_mean'][0]
-    data = np.arange(12, dtype=np.float32).reshape(4, 3)
+    moving = _moving_mean()
     with v1.Session() as sess:
       sess.run(v1.global_variables_initializer())
-      sess.run(y, {x: data, outer_flag: True, inner_flag: False})
+      sess.run(y, {x: BATCH, outer_flag: True, inner_flag: False})
       np.testing.assert_array_equal(sess.run(moving), 0)
-      sess.run(y, {x: data, outer_flag: True, inner_flag: True})
+      sess.run(y, {x: BATCH, outer_flag: True, inner_flag: True})
       np.testing.assert_allclose(sess.run(moving),
-                                 0.01 * np.array([4.5, 5.5, 6.5]), rtol=1e-5)
+                                 0.01 * BATCH_MEAN, rtol=1e-5)
 
 
 def test_updates_after_the_gradients():
@@ -363,14 +367,13 @@ def test_updates_after_the_gradients():
     loss = tf.reduce_sum(y ** 2)
     minimize = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
     train_op = tf.group(minimize, *v1.get_collection(UPDATE_OPS))
-    moving = [v for v in v1.global_variables()
-              if v.op.name == 'bn/moving_mean'][0]
+    moving = _moving_mean()
     with v1.Session() as sess:
       sess.run(v1.global_variables_initializer())
-      sess.run(train_op, {x: np.arange(12, dtype=np.float32).reshape(4, 3),
+      sess.run(train_op, {x: BATCH,
                           flag: True})
       np.testing.assert_allclose(sess.run(moving),
-                                 0.001 * np.array([4.5, 5.5, 6.5]), rtol=1e-5)
+                                 0.001 * BATCH_MEAN, rtol=1e-5)
 
 
 def test_while_loop_body_gives_a_clear_error():
