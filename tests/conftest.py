@@ -22,6 +22,18 @@ def reference_available():
   return True, ''
 
 
+def keras3():
+  """(the Keras 3 module, '') where Keras 3 is installed (TF >= 2.16 brings
+  it), else (None, why): for the tests that show interop with Keras 3."""
+  try:
+    import keras  # pylint: disable=g-import-not-at-top
+  except ImportError as e:
+    return None, f'needs Keras 3: {e}'
+  if int(keras.__version__.split('.')[0]) < 3:
+    return None, f'needs Keras 3; this is Keras {keras.__version__}'
+  return keras, ''
+
+
 def pytest_configure(config):
   config.addinivalue_line(
       'markers', 'reference: live differential test against TF 2.12.1')

@@ -18,22 +18,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import conftest
 import tf_compat_bn
 
 v1 = tf.compat.v1
 
 
-def _keras3():
-  try:
-    import keras  # pylint: disable=g-import-not-at-top
-  except ImportError as e:
-    return None, f'needs Keras 3: {e}'
-  if int(keras.__version__.split('.')[0]) < 3:
-    return None, f'needs Keras 3; this is Keras {keras.__version__}'
-  return keras, ''
-
-
-KERAS3, NO_KERAS3 = _keras3()
+KERAS3, NO_KERAS3 = conftest.keras3()
 needs_keras3 = pytest.mark.skipif(KERAS3 is None, reason=NO_KERAS3)
 
 
