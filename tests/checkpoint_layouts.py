@@ -39,6 +39,20 @@ LAYOUTS = {
 }
 
 
+def saved_layout(train, feed):
+  """Runs one `train` step of the default graph, saves every variable and
+  returns the checkpoint's layout: {name: [shape, dtype name]}."""
+  saver = v1.train.Saver()
+  with v1.Session() as sess, tempfile.TemporaryDirectory() as tmp:
+    sess.run(v1.global_variables_initializer())
+    sess.run(train, feed)
+    path = saver.save(sess, os.path.join(tmp, 'model'))
+    reader = tf.train.load_checkpoint(path)
+    dtypes = reader.get_variable_to_dtype_map()
+    return {name: [list(s), dtypes[name].name]
+            for name, s in sorted(reader.get_variable_to_shape_map().items())}
+
+
 def checkpoint_layout(layout_id, contrib_fn, layers_fn):
   """Trains one step, saves, and lists the checkpoint: {name: [shape, dtype]}."""
   api, shape, dtype, kwargs = LAYOUTS[layout_id]
@@ -54,15 +68,8 @@ def checkpoint_layout(layout_id, contrib_fn, layers_fn):
     loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
     with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
       train = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
-    saver = v1.train.Saver()
-    with v1.Session() as sess, tempfile.TemporaryDirectory() as tmp:
-      sess.run(v1.global_variables_initializer())
-      sess.run(train, {x: np.ones(shape, dtype) * np.arange(shape[-1])})
-      path = saver.save(sess, os.path.join(tmp, 'model'))
-      reader = tf.train.load_checkpoint(path)
-      dtypes = reader.get_variable_to_dtype_map()
-      return {name: [list(s), dtypes[name].name]
-              for name, s in sorted(reader.get_variable_to_shape_map().items())}
+    return saved_layout(
+        train, {x: np.ones(shape, dtype) * np.arange(shape[-1])})
 
 
 # The other tf.layers families: id -> (function name, input shape, kwargs).
@@ -110,12 +117,4 @@ def layer_checkpoint_layout(layout_id, layers):
     loss = tf.reduce_sum(y ** 2)
     with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
       train = v1.train.MomentumOptimizer(0.1, 0.9).minimize(loss)
-    saver = v1.train.Saver()
-    with v1.Session() as sess, tempfile.TemporaryDirectory() as tmp:
-      sess.run(v1.global_variables_initializer())
-      sess.run(train, {x: np.ones(shape, np.float32)})
-      path = saver.save(sess, os.path.join(tmp, 'model'))
-      reader = tf.train.load_checkpoint(path)
-      dtypes = reader.get_variable_to_dtype_map()
-      return {name: [list(s), dtypes[name].name]
-              for name, s in sorted(reader.get_variable_to_shape_map().items())}
+    return saved_layout(train, {x: np.ones(shape, np.float32)})

@@ -15,11 +15,11 @@ import json
 import os
 import random
 import re
-import tempfile
 
 import numpy as np
 import tensorflow as tf
 
+import checkpoint_layouts
 import graph_summary
 
 v1 = tf.compat.v1
@@ -257,15 +257,8 @@ def checkpoint_layout(bn_class, shape, kwargs):
     loss = tf.reduce_sum(y ** 2)
     with tf.control_dependencies(layer.updates):
       train = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
-    saver = v1.train.Saver()
-    with v1.Session() as sess, tempfile.TemporaryDirectory() as tmp:
-      sess.run(v1.global_variables_initializer())
-      sess.run(train, {x: np.ones(shape, np.float32) * np.arange(shape[-1])})
-      path = saver.save(sess, os.path.join(tmp, 'model'))
-      reader = tf.train.load_checkpoint(path)
-      dtypes = reader.get_variable_to_dtype_map()
-      return {name: [list(s), dtypes[name].name]
-              for name, s in sorted(reader.get_variable_to_shape_map().items())}
+    return checkpoint_layouts.saved_layout(
+        train, {x: np.ones(shape, np.float32) * np.arange(shape[-1])})
 
 
 # id -> (input shape, constructor kwargs): tests/checkpoints/<id>.json.
